@@ -1,0 +1,30 @@
+"""Every differentiable primitive, grouped by family; each op's forward and backward side by side.
+
+Each family module lists its public functions in ``__all__`` (exported as ``ember.<name>``) and
+the names that are also ``Tensor`` methods in ``TENSOR_METHODS``; the loop at the bottom binds
+those methods, so ``x.sum()`` is ``ember.ops.reduction.sum(x)``.
+"""
+
+from ..tensor import Tensor
+from . import conversion, creation, elementwise, indexing, linalg, reduction, shape
+from ._util import normalize_dim, sum_to
+from .conversion import *  # noqa: F403
+from .creation import *  # noqa: F403
+from .elementwise import *  # noqa: F403
+from .indexing import *  # noqa: F403
+from .linalg import *  # noqa: F403
+from .reduction import *  # noqa: F403
+from .shape import *  # noqa: F403
+from .conversion import to_dtype, to_device  # noqa: F401
+from .indexing import getitem, setitem_  # noqa: F401
+
+FAMILIES = (conversion, creation, elementwise, reduction, linalg, shape, indexing)
+
+for _mod in FAMILIES:
+    for _name in _mod.TENSOR_METHODS:
+        setattr(Tensor, _name, getattr(_mod, _name))
+    for _name in _mod.TENSOR_METHODS:
+        if _name not in globals():
+            globals()[_name] = getattr(_mod, _name)
+
+__all__ = sorted({n for m in FAMILIES for n in m.__all__})
