@@ -21,7 +21,7 @@ from .backend.random import initial_seed, seed, get_rng_state, set_rng_state
 from .tensor import Size, Tensor
 from . import autograd
 from .autograd import enable_grad, inference_mode, is_grad_enabled, no_grad, set_grad_enabled
-from . import ops
+from . import ops, linalg
 from .ops import *  # noqa: F403
 from ._tensor_str import set_printoptions
 

@@ -6,19 +6,22 @@ those methods, so ``x.sum()`` is ``ember.ops.reduction.sum(x)``.
 """
 
 from ..tensor import Tensor
-from . import conversion, creation, elementwise, indexing, linalg, reduction, shape
+from . import activation, conversion, creation, elementwise, indexing, linalg, random, reduction, shape
 from ._util import normalize_dim, sum_to
+from .activation import *  # noqa: F403
 from .conversion import *  # noqa: F403
 from .creation import *  # noqa: F403
 from .elementwise import *  # noqa: F403
 from .indexing import *  # noqa: F403
 from .linalg import *  # noqa: F403
+from .random import *  # noqa: F403
 from .reduction import *  # noqa: F403
 from .shape import *  # noqa: F403
 from .conversion import to_dtype, to_device  # noqa: F401
 from .indexing import getitem, setitem_  # noqa: F401
 
-FAMILIES = (conversion, creation, elementwise, reduction, linalg, shape, indexing)
+FAMILIES = (conversion, creation, random, elementwise, activation, reduction, linalg, shape,
+            indexing)
 
 for _mod in FAMILIES:
     for _name in _mod.TENSOR_METHODS:

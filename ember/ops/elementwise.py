@@ -7,14 +7,18 @@ gradient to each input's shape with ``sum_to``.
 
 from __future__ import annotations
 
+import math
+
 from ..autograd.function import Function
 from ..tensor import Tensor
 from ._util import binary_operands, broadcast_shapes_for, inplace, sum_to
 
 __all__ = ["add", "sub", "subtract", "mul", "multiply", "div", "divide", "true_divide", "neg",
-           "negative"]
+           "negative", "exp", "log", "sqrt", "pow", "abs", "sign", "where",
+           "eq", "ne", "lt", "le", "gt", "ge", "logical_not"]
 TENSOR_METHODS = ("add", "sub", "subtract", "mul", "multiply", "div", "divide", "true_divide",
-                  "neg", "negative", "add_", "sub_", "mul_", "div_", "neg_")
+                  "neg", "negative", "add_", "sub_", "mul_", "div_", "neg_", "exp", "log", "sqrt",
+                  "pow", "pow_", "abs", "sign", "eq", "ne", "lt", "le", "gt", "ge", "logical_not")
 
 
 def _data(x):
@@ -219,3 +223,244 @@ def div_(self, other, *, rounding_mode=None):
 
 def neg_(self):
     return inplace("neg_", self, neg)
+
+
+# -- powers, exponentials and logs -----------------------------------------------------------
+
+
+def _float_input(op, x):
+    """Integer inputs of float-valued math ops become the default float dtype, like PyTorch."""
+    from .. import backend as B
+    from ._util import check_tensor, cast
+
+    check_tensor(x, op)
+    return x if x._data.dtype.kind == "f" else cast(x, B.get_default_dtype())
+
+
+class Exp(Function):
+    @staticmethod
+    def forward(ctx, x):
+        out = x.xp.exp(x._data)
+        ctx.save_for_backward(out)
+        return out
+
+    @staticmethod
+    def backward(ctx, g):
+        (out,) = ctx.saved_tensors
+        return g * out
+
+
+class Log(Function):
+    @staticmethod
+    def forward(ctx, x):
+        ctx.save_for_backward(x)
+        return x.xp.log(x._data)
+
+    @staticmethod
+    def backward(ctx, g):
+        (x,) = ctx.saved_tensors
+        return g / x
+
+
+class Sqrt(Function):
+    @staticmethod
+    def forward(ctx, x):
+        out = x.xp.sqrt(x._data)
+        ctx.save_for_backward(out)
+        return out
+
+    @staticmethod
+    def backward(ctx, g):
+        (out,) = ctx.saved_tensors
+        return g / (2 * out)
+
+
+def exp(input) -> Tensor:
+    """e to the power of each element."""
+    return Exp.apply(_float_input("exp", input))
+
+
+def log(input) -> Tensor:
+    """Natural logarithm of each element (``-inf`` at 0, ``nan`` below)."""
+    return Log.apply(_float_input("log", input))
+
+
+def sqrt(input) -> Tensor:
+    """Square root of each element."""
+    return Sqrt.apply(_float_input("sqrt", input))
+
+
+class Pow(Function):
+    @staticmethod
+    def forward(ctx, a, b):
+        out = _data(a) ** _data(b)
+        ctx.save_for_backward(a if isinstance(a, Tensor) else None,
+                              b if isinstance(b, Tensor) else None,
+                              out if ctx.needs_input_grad[1] else None)
+        ctx.scalars = (None if isinstance(a, Tensor) else a, None if isinstance(b, Tensor) else b)
+        ctx.shapes = (_shape(a), _shape(b))
+        return out
+
+    @staticmethod
+    def backward(ctx, g):
+        a, b, out = ctx.saved_tensors
+        sa_, sb_ = ctx.scalars
+        sa, sb = ctx.shapes
+        ga = gb = None
+        if ctx.needs_input_grad[0]:
+            if b is None:
+                ga = g * sb_ * a ** (sb_ - 1) if sb_ != 0 else g * 0
+            else:
+                ga = g * b * a ** (b - 1)
+            ga = sum_to(ga, sa)
+        if ctx.needs_input_grad[1]:
+            base = a if a is not None else sa_
+            # d(a^b)/db = a^b log a; at a == 0 the limit used by PyTorch is 0 (for b > 0).
+            if isinstance(base, Tensor):
+                gb = g * out * log(base)
+                at_zero = Tensor._make((base._data == 0) & (b._data >= 0))
+                gb = where(at_zero, 0.0, gb)
+            else:
+                gb = g * out * (math.log(base) if base > 0 else float("nan"))
+            gb = sum_to(gb, sb)
+        return ga, gb
+
+
+def pow(input, exponent) -> Tensor:
+    """``input ** exponent`` elementwise; either may be a Python number.
+
+    >>> ember.pow(ember.tensor([1.0, 2.0, 3.0]), 2)
+    tensor([1., 4., 9.])
+    """
+    a, b, dt = binary_operands("pow", input, exponent)
+    _check_broadcast("pow", a, b)
+    if not dt.is_floating_point and isinstance(b, int) and b < 0:
+        raise RuntimeError("pow(): Integers to negative integer powers are not allowed.")
+    return Pow.apply(a, b)
+
+
+def pow_(self, exponent):
+    return inplace("pow_", self, pow, exponent)
+
+
+class Abs(Function):
+    @staticmethod
+    def forward(ctx, x):
+        ctx.save_for_backward(x)
+        return x.xp.abs(x._data)
+
+    @staticmethod
+    def backward(ctx, g):
+        (x,) = ctx.saved_tensors
+        return g * sign(x)
+
+
+def abs(input) -> Tensor:
+    """|input| elementwise; the gradient at 0 is 0, like PyTorch's."""
+    return Abs.apply(input)
+
+
+def sign(input) -> Tensor:
+    """-1, 0 or 1 by the sign of each element (gradient 0)."""
+    return _NoGrad.apply(input, "sign")
+
+
+class _NoGrad(Function):
+    """Piecewise-constant ops: the value comes from ``xp.<fname>``, the gradient is zero."""
+
+    @staticmethod
+    def forward(ctx, x, fname):
+        return getattr(x.xp, fname)(x._data)
+
+    @staticmethod
+    def backward(ctx, g):
+        return g * 0, None
+
+
+# -- comparison and selection ----------------------------------------------------------------
+
+
+def _compare(op, fname, a, b):
+    a, b, _ = binary_operands(op, a, b)
+    _check_broadcast(op, a, b)
+    xp = a.xp if isinstance(a, Tensor) else b.xp
+    return Tensor._make(xp.asarray(getattr(xp, fname)(_data(a), _data(b))))
+
+
+def eq(input, other) -> Tensor:
+    """``input == other`` elementwise, as a bool tensor."""
+    return _compare("eq", "equal", input, other)
+
+
+def ne(input, other) -> Tensor:
+    """``input != other`` elementwise."""
+    return _compare("ne", "not_equal", input, other)
+
+
+def lt(input, other) -> Tensor:
+    """``input < other`` elementwise."""
+    return _compare("lt", "less", input, other)
+
+
+def le(input, other) -> Tensor:
+    """``input <= other`` elementwise."""
+    return _compare("le", "less_equal", input, other)
+
+
+def gt(input, other) -> Tensor:
+    """``input > other`` elementwise."""
+    return _compare("gt", "greater", input, other)
+
+
+def ge(input, other) -> Tensor:
+    """``input >= other`` elementwise."""
+    return _compare("ge", "greater_equal", input, other)
+
+
+def logical_not(input) -> Tensor:
+    """Elementwise NOT of truthiness, as a bool tensor."""
+    return Tensor._make(input.xp.logical_not(input._data))
+
+
+class Where(Function):
+    @staticmethod
+    def forward(ctx, cond, a, b):
+        ctx.cond = cond
+        ctx.shapes = (_shape(a), _shape(b))
+        return cond.xp.where(cond._data, _data(a), _data(b))
+
+    @staticmethod
+    def backward(ctx, g):
+        sa, sb = ctx.shapes
+        zero = g * 0
+        ga = sum_to(Where.apply(ctx.cond, g, zero), sa) if ctx.needs_input_grad[1] else None
+        gb = sum_to(Where.apply(ctx.cond, zero, g), sb) if ctx.needs_input_grad[2] else None
+        return None, ga, gb
+
+
+def where(condition, input=None, other=None) -> Tensor:
+    """``input`` where ``condition`` holds, else ``other`` (broadcasting; scalars allowed).
+
+    >>> ember.where(ember.tensor([True, False]), 1.0, ember.tensor([5.0, 6.0]))
+    tensor([1., 6.])
+    """
+    from ._util import check_tensor
+
+    check_tensor(condition, "where", "condition")
+    if input is None and other is None:
+        from .. import ops
+
+        return ops.nonzero(condition, as_tuple=True)
+    if condition._data.dtype.kind != "b":
+        condition = Tensor._make(condition._data.astype(bool))
+    a, b, _ = binary_operands("where", input, other)
+    shapes = [condition._data.shape, _shape(a), _shape(b)]
+    out_shape = broadcast_shapes_for("where", *shapes)
+    xp = condition.xp
+    if not isinstance(a, Tensor):
+        a = Tensor._make(xp.asarray(a, dtype=b._data.dtype))
+    if not isinstance(b, Tensor):
+        b = Tensor._make(xp.asarray(b, dtype=a._data.dtype))
+    if condition._data.shape != out_shape:
+        condition = Tensor._make(xp.broadcast_to(condition._data, out_shape))
+    return Where.apply(condition, a, b)
