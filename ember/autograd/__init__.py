@@ -1,6 +1,7 @@
 """Reverse-mode automatic differentiation: ``Function``, ``backward``, ``grad``, grad modes."""
 
-from . import engine, function, grad_mode
+from . import engine, function, functional, grad_mode
+from .anomaly_mode import detect_anomaly, is_anomaly_enabled, set_detect_anomaly
 from .function import Function, FunctionCtx, once_differentiable
 from .grad_mode import (
     enable_grad,
@@ -50,7 +51,8 @@ def grad(outputs, inputs, grad_outputs=None, retain_graph=None, create_graph=Fal
     return result
 
 
-__all__ = ["Function", "FunctionCtx", "backward", "enable_grad", "grad", "inference_mode",
+__all__ = ["Function", "FunctionCtx", "backward", "detect_anomaly", "enable_grad", "functional",
+           "grad", "inference_mode", "is_anomaly_enabled", "set_detect_anomaly",
            "is_grad_enabled", "no_grad", "once_differentiable", "set_grad_enabled"]
 
 from .gradcheck import GradcheckError, gradcheck, gradgradcheck  # noqa: E402

@@ -7,6 +7,8 @@ buffers. The walk is iterative, so a chain of 10,000 ops needs no deep Python st
 
 from __future__ import annotations
 
+import numpy as np
+
 from . import function as _fn
 from .function import AccumulateGrad, edge_of
 from .grad_mode import state
@@ -144,9 +146,14 @@ def run_backward(roots, grad_roots, retain_graph=None, create_graph=False, input
 
     results = [None] * (len(inputs) if inputs is not None else 0)
     ready = [n for n in root_nodes if deps.get(n, 0) == 0]
-    handed = set()
+    # User-supplied gradients must be copied before they become someone's .grad.
+    handed = {id(g) for g in grad_roots if g is not None}
     prev = state.enabled
     state.enabled = create_graph
+    # Backward formulas divide by inputs and outputs (log, sqrt, div): like PyTorch, inf/nan
+    # results are values, not warnings. One errstate for the whole pass costs ~2 us.
+    errstate = np.errstate(all="ignore")
+    errstate.__enter__()
     try:
         while ready:
             node = ready.pop()
@@ -177,6 +184,7 @@ def run_backward(roots, grad_roots, retain_graph=None, create_graph=False, input
                 if deps[nxt] == 0:
                     ready.append(nxt)
     finally:
+        errstate.__exit__(None, None, None)
         state.enabled = prev
 
     if inputs is not None:

@@ -222,7 +222,7 @@ class Function(FunctionCtx):
         if to_save is not None:
             ctx._saved = tuple(_saved_entry(s, raw, datas, outs) for s in to_save)
         if state.anomaly:
-            ctx._trace = traceback.format_stack()[:-1]
+            ctx._trace = _user_stack()
         return outs[0] if single else outs
 
     def _run_backward(self, grads):
@@ -240,6 +240,15 @@ class Function(FunctionCtx):
                     f"(expected {n}, got {len(result)})"
                 )
         return result
+
+
+def _user_stack():
+    """The creating call's stack without ember's own frames (for detect_anomaly)."""
+    import os
+
+    root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+    frames = [f for f in traceback.extract_stack()[:-2] if not f.filename.startswith(root)]
+    return traceback.format_list(frames[-6:])
 
 
 def _as_array(r):
@@ -281,11 +290,14 @@ def once_differentiable(backward):
             result = backward(ctx, *grads)
         finally:
             state.enabled = prev
-        if not prev or not any(isinstance(g, Tensor) and g._requires_grad for g in grads):
+        # Unlike torch (which looks only at the incoming grads), saved inputs that require grad
+        # also make the result depend on the graph: differentiating it must fail loudly.
+        depends = any(isinstance(g, Tensor) and g._requires_grad for g in grads) or any(
+            ctx.needs_input_grad)
+        if not prev or not depends:
             return result
         single = not isinstance(result, tuple)
         err = _DoubleBackwardError(ctx.name())
-        err.next_functions = tuple(edge_of(g) if isinstance(g, Tensor) else None for g in grads)
         out = []
         for r in (result,) if single else result:
             if isinstance(r, Tensor) and r._data.dtype.kind == "f":

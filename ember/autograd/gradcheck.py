@@ -5,7 +5,6 @@ from __future__ import annotations
 import numpy as np
 
 from . import function as _fn
-from .grad_mode import no_grad
 
 
 def _as_tuple(x):
@@ -29,12 +28,11 @@ def _numerical_vjp(func, inputs, idx, vs, eps):
     result = np.zeros(flat.shape, dtype=np.float64)
     for k in range(flat.size):
         orig = flat[k].item()
+        # Evaluated with recording on: ``func`` may itself take gradients (gradgradcheck).
         flat[k] = orig + eps
-        with no_grad():
-            plus = [o._host().astype(np.float64) for o in _outputs(func, inputs)]
+        plus = [o._host().astype(np.float64) for o in _outputs(func, inputs)]
         flat[k] = orig - eps
-        with no_grad():
-            minus = [o._host().astype(np.float64) for o in _outputs(func, inputs)]
+        minus = [o._host().astype(np.float64) for o in _outputs(func, inputs)]
         flat[k] = orig
         result[k] = sum(float((v * (p - m)).sum()) for v, p, m in zip(vs, plus, minus)) / (2 * eps)
     return result.reshape(x._data.shape)
