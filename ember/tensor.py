@@ -69,7 +69,16 @@ class Tensor:
     def _make(cls, data, requires_grad=False, grad_fn=None, output_nr=0) -> Tensor:
         """Wrap a backend array without copying (internal constructor)."""
         t = object.__new__(cls)
-        t._init(data, requires_grad, grad_fn, output_nr)
+        t._data = data
+        t._requires_grad = requires_grad
+        t._grad = None
+        t.grad_fn = grad_fn
+        t._output_nr = output_nr
+        t._vc = [0]
+        t._base = None
+        t._hooks = None
+        t._grad_acc = None
+        t._retains_grad = False
         return t
 
     # -- what the tensor is -------------------------------------------------------------------

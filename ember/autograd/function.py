@@ -188,24 +188,38 @@ class Function(FunctionCtx):
     @classmethod
     def apply(cls, *args, **kwargs):
         ctx = object.__new__(cls)
-        needs = tuple(isinstance(a, Tensor) and a._requires_grad for a in args)
-        ctx.needs_input_grad = needs
-        record = state.enabled and True in needs
-
         prev = state.enabled
+        record = False
+        if prev:
+            needs = tuple([isinstance(a, Tensor) and a._requires_grad for a in args])
+            record = True in needs
+        else:
+            needs = (False,) * len(args)
+        ctx.needs_input_grad = needs
+
         state.enabled = False
         try:
             result = cls.forward(ctx, *args, **kwargs)
         finally:
             state.enabled = prev
 
-        single = not isinstance(result, tuple)
-        raw = (result,) if single else result
-        datas = [_as_array(r) for r in raw]
-        if not record:
-            outs = tuple(Tensor._make(d) for d in datas)
-            _wire_views(cls, args, outs)
-            return outs[0] if single else outs
+        if type(result) is not tuple:
+            data = result._data if isinstance(result, Tensor) else result
+            if type(data) is not np.ndarray:
+                data = _as_array(data)
+            if not record:
+                # The common no-grad path: wrap and go (this is most of an op's overhead).
+                out = Tensor._make(data)
+                if cls.is_view:
+                    _wire_views(cls, args, (out,))
+                return out
+            raw, datas, single = (result,), [data], True
+        else:
+            raw, datas, single = result, [_as_array(r) for r in result], False
+            if not record:
+                outs = tuple(Tensor._make(d) for d in datas)
+                _wire_views(cls, args, outs)
+                return outs
 
         non_diff = {id(o) for o in ctx.__dict__.get("_non_differentiable", ())}
         outs = []

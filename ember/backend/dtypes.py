@@ -93,6 +93,9 @@ def as_dtype(d) -> dtype:
 
 
 def from_numpy_dtype(npd) -> dtype:
+    d = _BY_NP.get(npd)  # hot: every Tensor.dtype lookup
+    if d is not None:
+        return d
     try:
         return _BY_NP[np.dtype(npd)]
     except KeyError:

@@ -105,6 +105,11 @@ def binary_operands(op: str, a, b):
     """Promote a binary op's operands by PyTorch's rules: tensors are cast to the result dtype,
     Python scalars stay scalars (so they never widen a float32 tensor). Returns (a, b, dtype)."""
     a_t, b_t = isinstance(a, Tensor), isinstance(b, Tensor)
+    # Fast paths for the common cases: same-dtype tensors, float tensor with a Python number.
+    if a_t and not b_t and _keeps_dtype(a, b):
+        return a, b, _DTYPE_OF[a._data.dtype]
+    if b_t and not a_t and _keeps_dtype(b, a):
+        return a, b, _DTYPE_OF[b._data.dtype]
     if a_t and b_t:
         if a._data.dtype is b._data.dtype or a._data.dtype == b._data.dtype:
             if type(a._data) is not type(b._data):
@@ -130,6 +135,20 @@ def binary_operands(op: str, a, b):
     elif dt.is_floating_point:
         b = float(b)
     return a, b, dt
+
+
+_DTYPE_OF = {d.np: d for d in B.dtypes.ALL if d.np is not None}
+
+
+def _keeps_dtype(t, s) -> bool:
+    """Whether a Python scalar ``s`` leaves tensor ``t``'s dtype unchanged (no work needed)."""
+    cls = type(s)
+    kind = t._data.dtype.kind
+    if cls is float:
+        return kind == "f"
+    if cls is int:
+        return kind in "fiu"
+    return False
 
 
 def _as_operand(op, x, like):
