@@ -24,6 +24,7 @@ from .autograd import enable_grad, inference_mode, is_grad_enabled, no_grad, set
 from . import ops, linalg
 from .ops import *  # noqa: F403
 from ._tensor_str import set_printoptions
+from . import nn
 
 half, float, double = float16, float32, float64  # noqa: A001
 short, int, long = int16, int32, int64  # noqa: A001

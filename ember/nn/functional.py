@@ -1,0 +1,115 @@
+"""``ember.nn.functional``: the stateless forms of the layers, with PyTorch's names.
+
+The kernels live in ``ember.ops`` (one family each); this module gives them torch.nn.functional's
+signatures (``inplace=``, ``training=``, ...).
+"""
+
+from __future__ import annotations
+
+from .. import ops
+from ..ops._util import inplace as _inplace
+from ..ops.linear import bilinear, linear  # noqa: F401
+
+
+def _maybe_inplace(name, fn, input, inplace, *args, **kwargs):
+    if inplace:
+        return _inplace(name, input, fn, *args, **kwargs)
+    return fn(input, *args, **kwargs)
+
+
+# -- activations ---------------------------------------------------------------------------
+
+
+def relu(input, inplace: bool = False):
+    return _maybe_inplace("relu_", ops.relu, input, inplace)
+
+
+def relu_(input):
+    return relu(input, inplace=True)
+
+
+def relu6(input, inplace: bool = False):
+    return _maybe_inplace("relu6_", ops.relu6, input, inplace)
+
+
+def leaky_relu(input, negative_slope: float = 0.01, inplace: bool = False):
+    return _maybe_inplace("leaky_relu_", ops.leaky_relu, input, inplace, negative_slope)
+
+
+def elu(input, alpha: float = 1.0, inplace: bool = False):
+    return _maybe_inplace("elu_", ops.elu, input, inplace, alpha)
+
+
+def celu(input, alpha: float = 1.0, inplace: bool = False):
+    return _maybe_inplace("celu_", ops.celu, input, inplace, alpha)
+
+
+def selu(input, inplace: bool = False):
+    return _maybe_inplace("selu_", ops.selu, input, inplace)
+
+
+def gelu(input, approximate: str = "none"):
+    return ops.gelu(input, approximate=approximate)
+
+
+def silu(input, inplace: bool = False):
+    return _maybe_inplace("silu_", ops.silu, input, inplace)
+
+
+def mish(input, inplace: bool = False):
+    return _maybe_inplace("mish_", ops.mish, input, inplace)
+
+
+def hardtanh(input, min_val: float = -1.0, max_val: float = 1.0, inplace: bool = False):
+    return _maybe_inplace("hardtanh_", ops.hardtanh, input, inplace, min_val, max_val)
+
+
+def hardsigmoid(input, inplace: bool = False):
+    return _maybe_inplace("hardsigmoid_", ops.hardsigmoid, input, inplace)
+
+
+def hardswish(input, inplace: bool = False):
+    return _maybe_inplace("hardswish_", ops.hardswish, input, inplace)
+
+
+def softplus(input, beta: float = 1.0, threshold: float = 20.0):
+    return ops.softplus(input, beta, threshold)
+
+
+def softsign(input):
+    return ops.softsign(input)
+
+
+def logsigmoid(input):
+    return ops.logsigmoid(input)
+
+
+def prelu(input, weight):
+    return ops.prelu(input, weight)
+
+
+def sigmoid(input):
+    return ops.sigmoid(input)
+
+
+def tanh(input):
+    return ops.tanh(input)
+
+
+def softmax(input, dim: int | None = None, _stacklevel: int = 3, dtype=None):
+    return ops.softmax(input, _softmax_dim(input, dim, "softmax"), dtype=dtype)
+
+
+def log_softmax(input, dim: int | None = None, _stacklevel: int = 3, dtype=None):
+    return ops.log_softmax(input, _softmax_dim(input, dim, "log_softmax"), dtype=dtype)
+
+
+def softmin(input, dim: int | None = None, _stacklevel: int = 3, dtype=None):
+    return ops.softmax(-input, _softmax_dim(input, dim, "softmin"), dtype=dtype)
+
+
+def _softmax_dim(input, dim, name):
+    if dim is not None:
+        return dim
+    # torch's legacy implicit choice (with a deprecation warning there): dim 0 for 0/1/3-D.
+    return 0 if input.ndim in (0, 1, 3) else 1
