@@ -25,6 +25,7 @@ from . import ops, linalg
 from .ops import *  # noqa: F403
 from ._tensor_str import set_printoptions
 from . import nn
+from .serialization import load, save
 
 half, float, double = float16, float32, float64  # noqa: A001
 short, int, long = int16, int32, int64  # noqa: A001

@@ -6,8 +6,8 @@ those methods, so ``x.sum()`` is ``ember.ops.reduction.sum(x)``.
 """
 
 from ..tensor import Tensor
-from . import (activation, conversion, creation, elementwise, indexing, linalg, linear, random,
-               reduction, shape)
+from . import (activation, conversion, creation, elementwise, indexing, linalg, linear, loss,
+               random, reduction, shape)
 from ._util import normalize_dim, sum_to
 from .activation import *  # noqa: F403
 from .conversion import *  # noqa: F403
@@ -22,7 +22,7 @@ from .conversion import to_dtype, to_device  # noqa: F401
 from .indexing import getitem, setitem_  # noqa: F401
 
 FAMILIES = (conversion, creation, random, elementwise, activation, reduction, linalg, shape,
-            indexing, linear)
+            indexing, linear, loss)
 
 for _mod in FAMILIES:
     for _name in _mod.TENSOR_METHODS:
