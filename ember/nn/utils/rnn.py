@@ -1,0 +1,1 @@
+"""Sequence utilities for recurrent layers (filled in with the RNN layers)."""
