@@ -24,7 +24,9 @@ from .autograd import enable_grad, inference_mode, is_grad_enabled, no_grad, set
 from . import ops, linalg
 from .ops import *  # noqa: F403
 from ._tensor_str import set_printoptions
+from .ops.reduction import return_types
 from . import nn
+from . import optim
 from .serialization import load, save
 
 half, float, double = float16, float32, float64  # noqa: A001
