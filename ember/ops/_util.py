@@ -201,10 +201,14 @@ def inplace(op: str, self: Tensor, out_of_place, *args, **kwargs) -> Tensor:
             f"{op}(): a leaf Variable that requires grad is being used in an in-place operation. "
             "Do it under `with ember.no_grad():` (e.g. a weight update) or use the out-of-place form."
         )
-    if self._base is not None and (self._base._requires_grad or self._requires_grad):
+    if self._base is not None:
+        # torch rewrites the base's history here (CopySlices); ember refuses rather than leave
+        # the base without the gradient.
         raise RuntimeError(
-            f"{op}(): in-place operations on a view of a tensor that requires grad are not "
-            "supported; use the out-of-place form or clone() the view first."
+            f"{op}(): in-place operation on a view while autograd is recording (the view's base "
+            f"of shape {tuple(self._base.shape)} would not receive the gradient). Index the base "
+            "in one step (e.g. `x[0, 1] = v` instead of `x[0][1] = v`), use the out-of-place "
+            "form, or clone() the view first."
         )
     old = Tensor._make(self._data.copy(), self._requires_grad, self.grad_fn, self._output_nr)
     result = out_of_place(old, *args, **kwargs)

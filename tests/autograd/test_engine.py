@@ -359,3 +359,13 @@ def test_detect_anomaly_names_the_op_and_its_forward_line():
         with pytest.raises(RuntimeError, match=r"(?s)SqrtBackward0.*nan.*test_engine\.py"):
             y.sum().backward()
     assert not ember.autograd.is_anomaly_enabled()
+
+
+def test_recorded_inplace_write_into_a_view_is_refused_not_silently_lost():
+    buf = ember.zeros(2, 3)
+    w = leaf([5.0], dtype=ember.float32)
+    with pytest.raises(RuntimeError, match=r"view.*x\[0, 1\] = v"):
+        buf[0][1] = w[0]
+    buf[0, 1] = w[0]
+    buf.sum().backward()
+    np.testing.assert_allclose(w.grad.numpy(), [1.0])
