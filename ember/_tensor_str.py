@@ -1,6 +1,14 @@
-"""Printing tensors the way PyTorch prints them: ``tensor([1.5000, 2.0000], requires_grad=True)``."""
+"""Printing tensors the way PyTorch prints them: ``tensor([1.5000, 2.0000], requires_grad=True)``.
+
+The layout follows torch/_tensor_str.py: one formatter (width, fixed/scientific/integral mode)
+chosen from the non-zero finite values that are shown, a fixed number of elements per line,
+``' ...'`` standing in for the elided middle of long dimensions, and suffixes appended to the
+last line when they fit.
+"""
 
 from __future__ import annotations
+
+import math
 
 import numpy as np
 
@@ -25,72 +33,118 @@ def set_printoptions(precision=None, threshold=None, edgeitems=None, linewidth=N
     _options["sci_mode"] = sci_mode
 
 
-def _float_formatter(values: np.ndarray):
-    finite = values[np.isfinite(values)]
-    prec = _options["precision"]
-    if finite.size == 0:
-        return lambda v: _special(v) or f"{v}"
-    absf = np.abs(finite)
-    nonzero = absf[absf != 0]
-    integral = np.all(finite == np.round(finite))
-    amax = absf.max()
-    amin = nonzero.min() if nonzero.size else 0.0
-    sci = _options["sci_mode"]
-    if sci is None:
-        sci = amax >= 1e8 or (nonzero.size and (amin < 1e-4 or amax / amin > 1000.0)) and not integral
-    if integral and not sci:
-        return lambda v: _special(v) or f"{v:.0f}."
-    if sci:
-        return lambda v: _special(v) or f"{v:.{prec}e}"
-    return lambda v: _special(v) or f"{v:.{prec}f}"
+class _Formatter:
+    """One width and notation for every element shown (torch's ``_Formatter``)."""
 
-
-def _special(v):
-    if np.isnan(v):
-        return "nan"
-    if np.isinf(v):
-        return "inf" if v > 0 else "-inf"
-    return None
-
-
-def _summarised(a: np.ndarray) -> np.ndarray:
-    """The elements that will be shown, for choosing a common width."""
-    if a.size <= _options["threshold"]:
-        return a.ravel()
-    e = _options["edgeitems"]
-    parts = [a]
-    for axis in range(a.ndim):
-        nxt = []
-        for p in parts:
-            if p.shape[axis] > 2 * e:
-                nxt += [np.take(p, range(e), axis), np.take(p, range(p.shape[axis] - e, p.shape[axis]), axis)]
+    def __init__(self, shown: np.ndarray):
+        self.floating = shown.dtype.kind == "f"
+        self.int_mode = True
+        self.sci_mode = False
+        self.width = 1
+        prec = _options["precision"]
+        if not self.floating:
+            if shown.size:
+                if shown.dtype == np.bool_:
+                    self.width = 5 if not shown.all() else 4
+                else:
+                    self.width = max(len(str(int(shown.max()))), len(str(int(shown.min()))))
+            return
+        vals = shown.ravel().astype(np.float64)
+        vals = vals[np.isfinite(vals) & (vals != 0)]
+        if vals.size:
+            absv = np.abs(vals)
+            lo, hi = float(absv.min()), float(absv.max())
+            self.int_mode = bool(np.all(vals == np.ceil(vals)))
+            if self.int_mode:
+                self.sci_mode = hi / lo > 1000.0 or hi > 1.0e8
             else:
-                nxt.append(p)
-        parts = nxt
-    return np.concatenate([p.ravel() for p in parts])
+                self.sci_mode = hi / lo > 1000.0 or hi > 1.0e8 or lo < 1.0e-4
+            shown_vals = vals.tolist()  # at most ~threshold values: the ones printed
+            if self.sci_mode:
+                self.width = max(len(f"{v:.{prec}e}") for v in shown_vals)
+            elif self.int_mode:
+                self.width = max(len(f"{v:.0f}") for v in shown_vals) + 1
+            else:
+                self.width = max(len(f"{v:.{prec}f}") for v in shown_vals)
+        if _options["sci_mode"] is not None:
+            self.sci_mode = _options["sci_mode"]
+
+    def format(self, value) -> str:
+        prec = _options["precision"]
+        if self.floating:
+            if self.sci_mode:
+                s = f"{value:{self.width}.{prec}e}"
+            elif self.int_mode:
+                s = f"{value:.0f}"
+                if math.isfinite(value):
+                    s += "."
+            else:
+                s = f"{value:.{prec}f}"
+        elif isinstance(value, bool):
+            s = str(value)
+        else:
+            s = str(int(value))
+        return (self.width - len(s)) * " " + s
+
+
+def _summarized(a: np.ndarray, summarize: bool) -> np.ndarray:
+    """The elements that will be shown (torch's ``get_summarized_data``)."""
+    if not summarize or a.ndim == 0:
+        return a
+    e = _options["edgeitems"]
+    for axis in range(a.ndim):
+        if a.shape[axis] > 2 * e:
+            n = a.shape[axis]
+            a = np.take(a, list(range(e)) + list(range(n - e, n)), axis=axis)
+    return a
+
+
+def _vector(a: np.ndarray, indent: int, summarize: bool, fmt: _Formatter) -> str:
+    per_line = max(1, math.floor((_options["linewidth"] - indent) / (fmt.width + 2)))
+    e = _options["edgeitems"]
+    if summarize and a.shape[0] > 2 * e:
+        data = [fmt.format(v) for v in a[:e].tolist()] + [" ..."]
+        data += [fmt.format(v) for v in a[-e:].tolist()]
+    else:
+        data = [fmt.format(v) for v in a.tolist()]
+    lines = [", ".join(data[i:i + per_line]) for i in range(0, len(data), per_line)]
+    return "[" + (",\n" + " " * (indent + 1)).join(lines) + "]"
+
+
+def _nested(a: np.ndarray, indent: int, summarize: bool, fmt: _Formatter) -> str:
+    if a.ndim == 0:
+        return fmt.format(a.item())
+    if a.ndim == 1:
+        return _vector(a, indent, summarize, fmt)
+    e = _options["edgeitems"]
+    n = a.shape[0]
+    if summarize and n > 2 * e:
+        rows = [_nested(a[i], indent + 1, summarize, fmt) for i in range(e)] + ["..."]
+        rows += [_nested(a[i], indent + 1, summarize, fmt) for i in range(n - e, n)]
+    else:
+        rows = [_nested(a[i], indent + 1, summarize, fmt) for i in range(n)]
+    return "[" + ("," + "\n" * (a.ndim - 1) + " " * (indent + 1)).join(rows) + "]"
 
 
 def format_array(a: np.ndarray, indent: int) -> str:
     """The bracketed body of a tensor's repr (no ``tensor(`` prefix)."""
-    if a.dtype == np.bool_:
-        fmt = lambda v: "True" if v else "False"  # noqa: E731
-    elif a.dtype.kind == "f":
-        fmt = _float_formatter(_summarised(a).astype(np.float64))
-    else:
-        fmt = lambda v: str(int(v))  # noqa: E731
-    shown = _summarised(a)
-    width = max((len(fmt(v)) for v in shown), default=1)
-    kw = dict(
-        separator=", ",
-        prefix=" " * indent,
-        threshold=_options["threshold"] if _options["threshold"] != float("inf") else 2**62,
-        edgeitems=_options["edgeitems"],
-        max_line_width=_options["linewidth"],
-        formatter={"all": lambda v: fmt(v).rjust(width)},
-    )
-    if a.ndim == 0:
-        return fmt(a.item())
-    return np.array2string(a, **kw)
+    summarize = a.size > _options["threshold"]
+    fmt = _Formatter(_summarized(a, summarize))
+    return _nested(a, indent, summarize, fmt)
+
+
+def _add_suffixes(text: str, suffixes: list, indent: int) -> str:
+    parts = [text]
+    last = len(text) - text.rfind("\n") + 1
+    for s in suffixes:
+        if last + len(s) + 2 > _options["linewidth"]:
+            parts.append(",\n" + " " * indent + s)
+            last = indent + len(s)
+        else:
+            parts.append(", " + s)
+            last += len(s) + 2
+    parts.append(")")
+    return "".join(parts)
 
 
 def tensor_repr(t) -> str:
@@ -98,6 +152,7 @@ def tensor_repr(t) -> str:
     host = data if isinstance(data, np.ndarray) else data.get()
     if host.dtype == np.float16:
         host = host.astype(np.float32)
+    prefix = "tensor("
     suffixes = []
     if t.device.type != "cpu":
         suffixes.append(f"device='{t.device}'")
@@ -109,12 +164,11 @@ def tensor_repr(t) -> str:
         if t.dtype is not _dt.get_default_dtype():
             suffixes.append(f"dtype={t.dtype}")
     else:
-        body = format_array(host, indent=len("tensor("))
+        body = format_array(host, indent=len(prefix))
         if t.dtype not in default_shown:
             suffixes.append(f"dtype={t.dtype}")
     if t.grad_fn is not None:
         suffixes.append(f"grad_fn=<{t.grad_fn.name()}>")
     elif t._requires_grad:
         suffixes.append("requires_grad=True")
-    sep = ",\n       " if "\n" in body else ", "
-    return "tensor(" + body + "".join(sep + s for s in suffixes) + ")"
+    return _add_suffixes(prefix + body, suffixes, len(prefix))

@@ -22,6 +22,21 @@ class Size(tuple):
     def __repr__(self):
         return f"ember.Size({list(self)})"
 
+    def __getitem__(self, index):
+        out = tuple.__getitem__(self, index)
+        return Size(out) if isinstance(index, slice) else out
+
+    def __add__(self, other):
+        return Size(tuple.__add__(self, tuple(other)))
+
+    def __radd__(self, other):
+        return Size(tuple(other) + tuple(self))
+
+    def __mul__(self, n):
+        return Size(tuple.__mul__(self, n))
+
+    __rmul__ = __mul__
+
     def numel(self) -> int:
         n = 1
         for s in self:
@@ -47,7 +62,9 @@ class Tensor:
 
     def __init__(self, *args, dtype=None, device=None):
         # torch.Tensor(data) or torch.Tensor(*sizes): a legacy float constructor.
-        if len(args) == 1 and not isinstance(args[0], (int, np.integer)):
+        if not args:
+            args = (0,)
+        if len(args) == 1 and not isinstance(args[0], (int, np.integer, Size)):
             data = _ops.tensor(args[0], dtype=dtype or B.get_default_dtype(), device=device)._data
         else:
             data = _ops.empty(*args, dtype=dtype, device=device)._data
@@ -459,9 +476,13 @@ class Tensor:
         return bool(self._data.reshape(()).item())
 
     def __float__(self):
+        if self._data.size != 1:
+            raise ValueError("only one element tensors can be converted to Python scalars")
         return float(self.item())
 
     def __int__(self):
+        if self._data.size != 1:
+            raise ValueError("only one element tensors can be converted to Python scalars")
         return int(self.item())
 
     def __index__(self):
