@@ -616,8 +616,40 @@ class Tensor:
     def __lshift__(self, o):
         return _ops.bitwise_left_shift(self, o)
 
+    def __rlshift__(self, o):
+        return _ops.bitwise_left_shift(o, self)
+
     def __rshift__(self, o):
         return _ops.bitwise_right_shift(self, o)
+
+    def __rrshift__(self, o):
+        return _ops.bitwise_right_shift(o, self)
+
+    # Augmented assignment writes in place, like torch (without these, `x //= 2` would rebind).
+    def __ifloordiv__(self, o):
+        return self.floor_divide_(o)
+
+    def __imod__(self, o):
+        return self.remainder_(o)
+
+    def __iand__(self, o):
+        return self.bitwise_and_(o)
+
+    def __ior__(self, o):
+        return self.bitwise_or_(o)
+
+    def __ixor__(self, o):
+        return self.bitwise_xor_(o)
+
+    def __ilshift__(self, o):
+        return self.bitwise_left_shift_(o)
+
+    def __irshift__(self, o):
+        return self.bitwise_right_shift_(o)
+
+    def where(self, condition, other):
+        """``self`` where ``condition`` holds, else ``other`` (``ember.where(condition, self, other)``)."""
+        return _ops.where(condition, self, other)
 
     def __eq__(self, o):
         return _ops.eq(self, o)

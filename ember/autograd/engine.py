@@ -7,8 +7,7 @@ buffers. The walk is iterative, so a chain of 10,000 ops needs no deep Python st
 
 from __future__ import annotations
 
-import numpy as np
-
+from ..backend.errstate import quiet
 from . import function as _fn
 from .function import AccumulateGrad, edge_of
 from .grad_mode import state
@@ -151,8 +150,8 @@ def run_backward(roots, grad_roots, retain_graph=None, create_graph=False, input
     prev = state.enabled
     state.enabled = create_graph
     # Backward formulas divide by inputs and outputs (log, sqrt, div): like PyTorch, inf/nan
-    # results are values, not warnings. One errstate for the whole pass costs ~2 us.
-    errstate = np.errstate(all="ignore")
+    # results are values, not warnings.
+    errstate = quiet()
     errstate.__enter__()
     try:
         while ready:

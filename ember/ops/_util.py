@@ -58,6 +58,8 @@ def normalize_dims(dim, ndim: int, op: str = "op") -> tuple[int, ...]:
 
 
 def is_scalar(x) -> bool:
+    if type(x) is float or type(x) is int:
+        return True
     return isinstance(x, (numbers.Number, np.bool_)) and not isinstance(x, Tensor)
 
 
@@ -69,6 +71,8 @@ def check_tensor(x, op: str, name: str = "input") -> Tensor:
 
 def check_same_device(op: str, *tensors) -> None:
     """Raise when tensors live on different devices, naming both and the fix."""
+    if all(t is None or not isinstance(t, Tensor) or type(t._data) is np.ndarray for t in tensors):
+        return  # all on the CPU
     first = None
     for t in tensors:
         if not isinstance(t, Tensor):
