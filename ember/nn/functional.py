@@ -97,22 +97,51 @@ def tanh(input):
 
 
 def softmax(input, dim: int | None = None, _stacklevel: int = 3, dtype=None):
-    return ops.softmax(input, _softmax_dim(input, dim, "softmax"), dtype=dtype)
+    return ops.softmax(input, dim, dtype=dtype)
 
 
 def log_softmax(input, dim: int | None = None, _stacklevel: int = 3, dtype=None):
-    return ops.log_softmax(input, _softmax_dim(input, dim, "log_softmax"), dtype=dtype)
+    return ops.log_softmax(input, dim, dtype=dtype)
 
 
 def softmin(input, dim: int | None = None, _stacklevel: int = 3, dtype=None):
-    return ops.softmax(-input, _softmax_dim(input, dim, "softmin"), dtype=dtype)
+    return ops.softmin(input, dim, dtype=dtype)
 
 
-def _softmax_dim(input, dim, name):
-    if dim is not None:
-        return dim
-    # torch's legacy implicit choice (with a deprecation warning there): dim 0 for 0/1/3-D.
-    return 0 if input.ndim in (0, 1, 3) else 1
+def leaky_relu_(input, negative_slope: float = 0.01):
+    return leaky_relu(input, negative_slope, inplace=True)
+
+
+def elu_(input, alpha: float = 1.0):
+    return elu(input, alpha, inplace=True)
+
+
+def hardtanh_(input, min_val: float = -1.0, max_val: float = 1.0):
+    return hardtanh(input, min_val, max_val, inplace=True)
+
+
+def threshold(input, threshold: float, value: float, inplace: bool = False):
+    return _maybe_inplace("threshold_", ops.threshold, input, inplace, threshold, value)
+
+
+def threshold_(input, threshold: float, value: float):
+    return ops.threshold_(input, threshold, value)
+
+
+def tanhshrink(input):
+    return ops.tanhshrink(input)
+
+
+def softshrink(input, lambd: float = 0.5):
+    return ops.softshrink(input, lambd)
+
+
+def hardshrink(input, lambd: float = 0.5):
+    return ops.hardshrink(input, lambd)
+
+
+def glu(input, dim: int = -1):
+    return ops.glu(input, dim)
 
 
 # -- losses --------------------------------------------------------------------------------

@@ -19,7 +19,11 @@ class Linear(Function):
                               w if ctx.needs_input_grad[0] else None)
         ctx.has_bias = b is not None
         xd = x._data
-        out = xd @ w._data.T
+        if xd.ndim > 2:
+            # One GEMM over the flattened batch: NumPy's stacked matmul loops per matrix.
+            out = (xd.reshape(-1, xd.shape[-1]) @ w._data.T).reshape(xd.shape[:-1] + (-1,))
+        else:
+            out = xd @ w._data.T
         if b is not None:
             out += b._data  # in place: the GEMM result is ours, no second buffer
         return out
