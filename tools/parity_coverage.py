@@ -22,7 +22,8 @@ from ember import ops  # noqa: E402
 
 
 def exported_ops() -> set[str]:
-    names = set(ops.__all__)
+    names = set(ops.__all__) | {f"linalg.{n}" for n in ember.linalg.__all__
+                                 if n[0].islower()}
     for fam in ops.FAMILIES:
         names.update(n for n in fam.TENSOR_METHODS if not n.endswith("_"))
     return {n for n in names if not n.startswith("_")}
@@ -32,9 +33,10 @@ def table_names() -> tuple[set[str], set[str]]:
     covered, other = set(), set()
     for path in sorted((ROOT / "tests" / "ops").glob("test_*.py")):
         mod = importlib.import_module(f"tests.ops.{path.stem}")
-        covered.update(c.name for c in getattr(mod, "CASES", ()))
-        for extra in ("MORE_CASES", "DTYPE_CASES"):
-            covered.update(c.name for c in getattr(mod, extra, ()))
+        for table in ("CASES", "MORE_CASES", "DTYPE_CASES", "LINALG_CASES"):
+            for c in getattr(mod, table, ()):
+                covered.add(c.name)
+                covered.add("linalg." + c.name)
         other.update(getattr(mod, "OTHER_TESTS", ()))
     return covered, other
 

@@ -6,7 +6,7 @@ from .. import backend as B
 from ..autograd.function import Function
 from ..tensor import Tensor
 
-__all__ = ["to_dtype", "to_device", "clone"]
+__all__ = ["clone"]  # to_dtype/to_device are reached through Tensor.to
 TENSOR_METHODS = ("clone", "contiguous")
 
 
