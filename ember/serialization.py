@@ -192,7 +192,7 @@ def _parse(buf: bytes, name: str):
         arrays[key] = np.frombuffer(data[begin:end], dtype=np.dtype(dt).newbyteorder("<")) \
             .astype(dt).reshape(shape)
     spans.sort()
-    for (b0, e0, k0), (b1, _, k1) in zip(spans, spans[1:]):
+    for (_, e0, k0), (b1, _, k1) in zip(spans, spans[1:]):
         if b1 < e0:
             raise ValueError(f"ember.load(): {name} is corrupt: tensors '{k0}' and '{k1}' overlap")
     return arrays, meta

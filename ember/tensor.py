@@ -9,11 +9,11 @@ from __future__ import annotations
 import numpy as np
 
 from . import backend as B
-from .backend import dtypes as _dt
 from ._tensor_str import tensor_repr
 from .autograd import engine as _engine
 from .autograd import function as _function
 from .autograd.grad_mode import state as _grad_state
+from .backend import dtypes as _dt
 
 
 class Size(tuple):
@@ -208,7 +208,9 @@ class Tensor:
     def grad(self, value):
         if value is not None:
             if not isinstance(value, Tensor):
-                raise TypeError(f"assigned grad should be a Tensor or None, got {type(value).__name__}")
+                raise TypeError(
+                    f"assigned grad should be a Tensor or None, got {type(value).__name__}"
+                )
             if tuple(value.shape) != tuple(self.shape):
                 raise RuntimeError(
                     f"assigned grad has data of a different size: the tensor has shape "
@@ -322,12 +324,13 @@ class Tensor:
             return np.array(self._host(), copy=True) if self.is_cuda else self._data
         if self._requires_grad:
             raise RuntimeError(
-                "Can't call numpy() on Tensor that requires grad. Use tensor.detach().numpy() instead."
+                "Can't call numpy() on Tensor that requires grad. Use tensor.detach().numpy() "
+                "instead."
             )
         if not isinstance(self._data, np.ndarray):
             raise TypeError(
-                f"can't convert {self.device} device type tensor to numpy. Use Tensor.cpu() to copy "
-                "the tensor to host memory first."
+                f"can't convert {self.device} device type tensor to numpy. Use Tensor.cpu() to "
+                "copy the tensor to host memory first."
             )
         return self._data
 
@@ -338,7 +341,8 @@ class Tensor:
         if self._requires_grad:
             # numpy(): PyTorch also refuses silently dropping the graph here.
             raise RuntimeError(
-                "Can't call numpy() on Tensor that requires grad. Use tensor.detach().numpy() instead."
+                "Can't call numpy() on Tensor that requires grad. Use tensor.detach().numpy() "
+                "instead."
             )
         a = self._host()
         if dtype is not None:
@@ -356,7 +360,7 @@ class Tensor:
         return self._data.__dlpack_device__()
 
     def to(self, *args, **kwargs) -> Tensor:
-        """``to(dtype)``, ``to(device)``, ``to(device, dtype)`` or ``to(other)``: a converted tensor.
+        """``to(dtype)``, ``to(device)``, ``to(device, dtype)``, ``to(other)``: a converted tensor.
 
         Returns ``self`` when nothing changes, like PyTorch.
         """
@@ -648,7 +652,7 @@ class Tensor:
         return self.bitwise_right_shift_(o)
 
     def where(self, condition, other):
-        """``self`` where ``condition`` holds, else ``other`` (``ember.where(condition, self, other)``)."""
+        """``self`` where ``condition`` holds, else ``other`` (``ember.where(cond, self, other)``)."""
         return _ops.where(condition, self, other)
 
     def __eq__(self, o):

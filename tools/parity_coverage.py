@@ -48,8 +48,9 @@ def main() -> None:
     elsewhere = (exported & other) - in_table
     missing = sorted(exported - in_table - elsewhere)
     print(f"ember {ember.__version__}: {len(exported)} ops exported (functions and Tensor methods)")
-    print(f"  parity table (values, dtypes, gradients vs PyTorch): {len(in_table)} / {len(exported)}"
-          f" = {100 * len(in_table) / len(exported):.0f}%")
+    share = 100 * len(in_table) / len(exported)
+    print(f"  parity table (values, dtypes, gradients vs PyTorch): "
+          f"{len(in_table)} / {len(exported)} = {share:.0f}%")
     print(f"  dedicated tests instead (random, creation, ...):     {len(elsewhere)}")
     print(f"  not covered: {len(missing)}")
     if missing and ("--missing" in sys.argv or len(missing) <= 40):

@@ -74,7 +74,9 @@ def _needed(root_nodes, deps, targets):
                     ready.append(edge[0])
     needed = set(targets)
     for node in reversed(topo):
-        if node not in needed and any(e is not None and e[0] in needed for e in node.next_functions):
+        if node in needed:
+            continue
+        if any(e is not None and e[0] in needed for e in node.next_functions):
             needed.add(node)
     return needed
 
@@ -235,4 +237,6 @@ def _check_anomaly(node, in_grads):
         if bool(xp.isnan(g._data).any()):
             trace = "".join(node.__dict__.get("_trace", ()))
             where = f"\nThe forward call that created it:\n{trace}" if trace else ""
-            raise RuntimeError(f"Function '{node.name()}' returned nan values in its {i}th output.{where}")
+            raise RuntimeError(
+                f"Function '{node.name()}' returned nan values in its {i}th output.{where}"
+            )

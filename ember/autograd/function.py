@@ -22,7 +22,7 @@ Tensor = None  # set by ember.tensor once the Tensor class exists (the two modul
 
 
 class Node:
-    """A node of the backward graph. ``next_functions`` holds one ``(node, output_nr)`` per input."""
+    """A node of the backward graph; ``next_functions`` has one ``(node, output_nr)`` per input."""
 
     next_functions: tuple = ()
 
@@ -94,12 +94,14 @@ class _Saved:
     def unpack(self, node):
         if self.vc is not None and self.vc[0] != self.version:
             t = self.tensor
+            role = (f"output {self.output_nr} of {node.name()}" if self.output_nr is not None
+                    else f"an input of {node.name()}")
             shape = list(t.shape) if t is not None else list(self.data.shape)
             dt = t.dtype if t is not None else None
             raise RuntimeError(
                 "one of the variables needed for gradient computation has been modified by an "
                 f"inplace operation: [{dt or 'ember.Tensor'} {shape}], which is "
-                f"{'output ' + str(self.output_nr) + ' of ' + node.name() if self.output_nr is not None else 'an input of ' + node.name()}, "
+                f"{role}, "
                 f"is at version {self.vc[0]}; expected version {self.version} instead. Hint: "
                 "replace the in-place operation (e.g. `x += y`, `x.relu_()`) with its "
                 "out-of-place form (`x = x + y`) or `clone()` the tensor first."

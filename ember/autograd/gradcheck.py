@@ -16,7 +16,8 @@ def _diff_inputs(inputs):
 
 
 def _outputs(func, inputs):
-    return [o for o in _as_tuple(func(*inputs)) if isinstance(o, _fn.Tensor) and o.is_floating_point()]
+    outs = _as_tuple(func(*inputs))
+    return [o for o in outs if isinstance(o, _fn.Tensor) and o.is_floating_point()]
 
 
 def _numerical_vjp(func, inputs, idx, vs, eps):
@@ -105,7 +106,8 @@ def gradgradcheck(func, inputs, grad_outputs=None, *, eps: float = 1e-6, atol: f
             _fn.Tensor._make(rng.standard_normal(o.shape).astype(o._data.dtype)).requires_grad_()
             for o in outs
         ]
-    grad_outputs = list(_as_tuple(grad_outputs)) if not isinstance(grad_outputs, list) else grad_outputs
+    if not isinstance(grad_outputs, list):
+        grad_outputs = list(_as_tuple(grad_outputs))
     n_in = len(inputs)
 
     def first_grads(*args):

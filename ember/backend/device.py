@@ -42,7 +42,7 @@ class device:
             return NotImplemented
         if self.type != other.type:
             return False
-        # 'cuda' means the current device; treat it as cuda:0 for comparison like a single-GPU torch.
+        # 'cuda' means the current device: compare it as cuda:0 (single-GPU semantics).
         return (self.index or 0) == (other.index or 0)
 
     def __hash__(self):

@@ -86,7 +86,9 @@ def as_dtype(d) -> dtype:
     try:
         npd = np.dtype(d)
     except TypeError:
-        raise TypeError(f"ember: {d!r} is not a dtype; use e.g. ember.float32 or ember.int64") from None
+        raise TypeError(
+            f"ember: {d!r} is not a dtype; use e.g. ember.float32 or ember.int64"
+        ) from None
     if npd in _BY_NP:
         return _BY_NP[npd]
     raise TypeError(f"ember: NumPy dtype {npd} has no ember equivalent (complex is not supported)")

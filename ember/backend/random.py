@@ -43,7 +43,9 @@ class Generator:
 
     def get_state(self):
         if self.device.type != "cpu":
-            raise NotImplementedError("Generator.get_state(): only CPU generator state can be saved")
+            raise NotImplementedError(
+                "Generator.get_state(): only CPU generator state can be saved"
+            )
         return self._rng.bit_generator.state
 
     def set_state(self, state) -> Generator:

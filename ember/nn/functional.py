@@ -147,9 +147,22 @@ def glu(input, dim: int = -1):
 # -- losses --------------------------------------------------------------------------------
 
 from ..ops.loss import (  # noqa: E402, F401
-    binary_cross_entropy, binary_cross_entropy_with_logits, cosine_embedding_loss, cross_entropy,
-    gaussian_nll_loss, hinge_embedding_loss, huber_loss, kl_div, l1_loss, margin_ranking_loss,
-    mse_loss, nll_loss, pairwise_distance, poisson_nll_loss, smooth_l1_loss, soft_margin_loss,
+    binary_cross_entropy,
+    binary_cross_entropy_with_logits,
+    cosine_embedding_loss,
+    cross_entropy,
+    gaussian_nll_loss,
+    hinge_embedding_loss,
+    huber_loss,
+    kl_div,
+    l1_loss,
+    margin_ranking_loss,
+    mse_loss,
+    nll_loss,
+    pairwise_distance,
+    poisson_nll_loss,
+    smooth_l1_loss,
+    soft_margin_loss,
     triplet_margin_loss,
 )
 from ..ops.shape import pad  # noqa: E402, F401

@@ -340,7 +340,7 @@ class Module:
         """Replace every parameter's and buffer's data with ``convert(tensor)`` in place, so
         existing references (e.g. in an optimizer) see the converted values."""
         for m in self.modules():
-            for key, p in m._parameters.items():
+            for p in m._parameters.values():
                 if p is None:
                     continue
                 new = convert(p)
@@ -405,8 +405,10 @@ class Module:
         from .. import backend as B
 
         dt = B.as_dtype(name)
-        return self._apply(lambda t: t.to(dt).detach() if t.is_floating_point() and t.dtype is not dt
-                           else t)
+        def convert(t):
+            return t.to(dt).detach() if t.is_floating_point() and t.dtype is not dt else t
+
+        return self._apply(convert)
 
     def share_memory(self) -> Module:
         return self

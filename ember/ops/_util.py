@@ -203,7 +203,8 @@ def inplace(op: str, self: Tensor, out_of_place, *args, **kwargs) -> Tensor:
     if self._requires_grad and self.grad_fn is None:
         raise RuntimeError(
             f"{op}(): a leaf Variable that requires grad is being used in an in-place operation. "
-            "Do it under `with ember.no_grad():` (e.g. a weight update) or use the out-of-place form."
+            "Do it under `with ember.no_grad():` (e.g. a weight update) or use the out-of-place "
+            "form."
         )
     if self._base is not None:
         # torch rewrites the base's history here (CopySlices); ember refuses rather than leave

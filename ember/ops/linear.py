@@ -50,11 +50,12 @@ def linear(input: Tensor, weight: Tensor, bias: Tensor | None = None) -> Tensor:
     """
     check_tensor(input, "linear")
     check_tensor(weight, "linear", "weight")
+    in_features = weight.shape[1] if weight.ndim == 2 else "?"
     if weight.ndim != 2 or input.ndim == 0 or input.shape[-1] != weight.shape[1]:
         raise RuntimeError(
             f"linear(): input of shape {tuple(input.shape)} can't be multiplied by a weight of "
             f"shape {tuple(weight.shape)}: the input's last dimension must equal "
-            f"weight.shape[1] (in_features); expected (*, {weight.shape[1] if weight.ndim == 2 else '?'})"
+            f"weight.shape[1] (in_features); expected (*, {in_features})"
         )
     if bias is not None and tuple(bias.shape) not in ((weight.shape[0],), ()):
         raise RuntimeError(

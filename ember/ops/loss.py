@@ -116,7 +116,8 @@ class _ClassLoss(Function):
         else:
             grad = xp.exp(logp) * q.sum(axis=1, keepdims=True) - q if from_logits else -q
         grad *= scale
-        return Tensor._make(_classes_back(xp, grad, rest, shape, ndim)), None, None, None, None, None
+        gx = Tensor._make(_classes_back(xp, grad, rest, shape, ndim))
+        return gx, None, None, None, None, None
 
     @staticmethod
     def _backward_with_graph(ctx, g):
@@ -214,7 +215,9 @@ def cross_entropy(input, target, weight=None, size_average=None, ignore_index: i
     _check_reduction("cross_entropy", reduction)
     _check_class_inputs("cross_entropy", input, target, weight)
     if not 0.0 <= label_smoothing <= 1.0:
-        raise ValueError(f"cross_entropy(): label_smoothing must be in [0, 1], got {label_smoothing}")
+        raise ValueError(
+            f"cross_entropy(): label_smoothing must be in [0, 1], got {label_smoothing}"
+        )
     if weight is not None and weight.dtype is not input.dtype:
         weight = weight.to(input.dtype)
     if target.is_floating_point() and target.dtype is not input.dtype:
@@ -357,7 +360,8 @@ def binary_cross_entropy(input, target, weight=None, size_average=None, reduce=N
 def binary_cross_entropy_with_logits(input, target, weight=None, size_average=None,
                                      reduce=None, reduction: str = "mean",
                                      pos_weight=None) -> Tensor:
-    """BCE on logits, stable for any x: (1 − t)x + (1 + (pw − 1)t)·(log(1 + e^−|x|) + max(−x, 0))."""
+    """BCE on logits, stable for any x:
+    (1 − t)x + (1 + (pw − 1)t)·(log(1 + e^−|x|) + max(−x, 0))."""
     from .. import ops
 
     reduction = _legacy_reduction(size_average, reduce, reduction)

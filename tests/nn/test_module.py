@@ -54,7 +54,8 @@ def test_load_state_dict_copies_values_and_reports_keys():
     sd = a.state_dict()
     del sd["fc2.bias"]
     sd["extra"] = ember.zeros(1)
-    with pytest.raises(RuntimeError, match=r'(?s)Missing key\(s\).*"fc2.bias".*Unexpected.*"extra"'):
+    missing_then_unexpected = r'(?s)Missing key\(s\).*"fc2.bias".*Unexpected.*"extra"'
+    with pytest.raises(RuntimeError, match=missing_then_unexpected):
         b.load_state_dict(sd)
     result = b.load_state_dict(sd, strict=False)
     assert result.missing_keys == ["fc2.bias"] and result.unexpected_keys == ["extra"]

@@ -1,4 +1,4 @@
-"""Flatten parameters into one vector and back (``parameters_to_vector``/``vector_to_parameters``)."""
+"""Parameters as one flat vector and back: ``parameters_to_vector``, ``vector_to_parameters``."""
 
 from __future__ import annotations
 
