@@ -652,7 +652,7 @@ class Tensor:
         return self.bitwise_right_shift_(o)
 
     def where(self, condition, other):
-        """``self`` where ``condition`` holds, else ``other`` (``ember.where(cond, self, other)``)."""
+        """``self`` where ``condition`` holds, else ``other``: ``where(condition, self, other)``."""
         return _ops.where(condition, self, other)
 
     def __eq__(self, o):
