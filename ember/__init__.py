@@ -26,6 +26,7 @@ from .ops import *  # noqa: F403
 from ._tensor_str import set_printoptions
 from .ops.reduction import return_types
 from . import nn
+from . import data, utils
 from . import optim
 from .serialization import load, save
 
