@@ -176,12 +176,17 @@ def test_digits():
         set(test.targets.tolist()))
     assert min(np.bincount(test.targets.numpy())) >= 30
     img, y = train[0]
-    assert img.shape == (8, 8) and img.dtype == np.float32 and y == 0
+    assert img.shape == (8, 8) and img.dtype == np.float32 and y == int(train.targets[0])
     assert img.min() >= 0 and img.max() <= 16 and float(train.data.max()) == 16.0
-    assert train.targets[:10].tolist() == list(range(10))
+    # stratified: every class splits 80/20 to within one image, and the parts are disjoint
+    for c in range(10):
+        n_tr, n_te = int((train.targets == c).sum()), int((test.targets == c).sum())
+        assert abs(n_tr - 0.8 * (n_tr + n_te)) <= 1
+    rows = {r.tobytes() for r in train.data.numpy()}
+    assert sum(r.tobytes() in rows for r in test.data.numpy()) < 5  # a few digits repeat exactly
     x = T.ToTensor()(img)
     assert x.shape == (1, 8, 8)
-    assert len(Digits(split=0.5)) == 898 + 1 and len(Digits(False, split=0.5)) == 898
+    assert len(Digits(split=0.5)) + len(Digits(False, split=0.5)) == 1797
     assert len(train.classes) == 10 and train.class_to_idx["7"] == 7
     before = train.data.numpy().copy()
     img[:] = 0  # items are copies: the dataset is not changed through them

@@ -43,19 +43,32 @@ def _load() -> tuple[np.ndarray, np.ndarray]:
     return images, labels
 
 
+def _split_indices(labels: np.ndarray, split: float, train: bool) -> np.ndarray:
+    """Row indices of the stratified, seeded train or test part (in file order)."""
+    rng = np.random.Generator(np.random.PCG64(0))
+    chosen = []
+    for c in range(10):
+        rows = rng.permutation(np.flatnonzero(labels == c))
+        n_train = int(np.floor(split * len(rows) + 0.5))
+        chosen.append(rows[:n_train] if train else rows[n_train:])
+    return np.sort(np.concatenate(chosen))
+
+
 class Digits(Dataset):
     """The bundled 8x8 handwritten digits (see the module docstring for the source).
 
-    The split is fixed and needs no seed: the first ``split * 1797`` rows (rounded half up) train
-    (1,438 with the default 0.8), the remaining rows test (359); the file cycles through the
-    digits, so both parts hold every class about equally (141-146 / 33-37 per class).
+    The split is fixed and stratified: within each class the rows are shuffled once with
+    NumPy's PCG64 seeded 0, and the first ``split`` share of each class (rounded half up)
+    trains, the rest tests (1,438 / 359 with the default 0.8). A random split like
+    scikit-learn's ``train_test_split`` is what most digits tutorials use; the file's own order
+    groups writers, so "the last 20%" would test on writers never seen in training.
     Items are ``(image, target)``: an 8x8 float32 NumPy array with values 0-16 (``ToTensor``
     keeps them; divide by 16 for [0, 1]) and an int. ``.data`` is a float32 tensor
     (N, 8, 8), ``.targets`` an int64 tensor. ``root`` is accepted and ignored.
 
     >>> train, test = Digits(), Digits(train=False)
-    >>> len(train), len(test), train[0][0].shape, train[0][1]
-    (1438, 359, (8, 8), 0)
+    >>> len(train), len(test), train[0][0].shape
+    (1438, 359, (8, 8))
     """
 
     classes = [str(d) for d in range(10)]
@@ -68,8 +81,7 @@ class Digits(Dataset):
         if not 0 < split < 1:
             raise ValueError(f"Digits: split must be a fraction in (0, 1), got {split}")
         images, labels = _load()
-        n_train = int(np.floor(split * N_SAMPLES + 0.5))
-        part = slice(0, n_train) if train else slice(n_train, N_SAMPLES)
+        part = _split_indices(labels, split, train)
         self.root = root
         self.train = train
         self.split = split
