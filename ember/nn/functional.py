@@ -146,6 +146,15 @@ def glu(input, dim: int = -1):
 
 # -- losses --------------------------------------------------------------------------------
 
+from ..ops.dropout import (  # noqa: E402, F401
+    alpha_dropout,
+    dropout,
+    dropout1d,
+    dropout2d,
+    dropout3d,
+    feature_alpha_dropout,
+)
+from ..ops.embedding import embedding, embedding_bag  # noqa: E402, F401
 from ..ops.loss import (  # noqa: E402, F401
     binary_cross_entropy,
     binary_cross_entropy_with_logits,
@@ -164,5 +173,14 @@ from ..ops.loss import (  # noqa: E402, F401
     smooth_l1_loss,
     soft_margin_loss,
     triplet_margin_loss,
+)
+from ..ops.normalization import (  # noqa: E402, F401
+    batch_norm,
+    group_norm,
+    instance_norm,
+    layer_norm,
+    local_response_norm,
+    normalize,
+    rms_norm,
 )
 from ..ops.shape import pad  # noqa: E402, F401
