@@ -146,6 +146,10 @@ def glu(input, dim: int = -1):
 
 # -- losses --------------------------------------------------------------------------------
 
+from ..ops.attention import (  # noqa: E402, F401
+    multi_head_attention_forward,
+    scaled_dot_product_attention,
+)
 from ..ops.dropout import (  # noqa: E402, F401
     alpha_dropout,
     dropout,

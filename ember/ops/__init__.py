@@ -6,8 +6,8 @@ those methods, so ``x.sum()`` is ``ember.ops.reduction.sum(x)``.
 """
 
 from ..tensor import Tensor
-from . import (activation, conversion, creation, elementwise, indexing, linalg, linear, loss,
-               normalization, random, reduction, shape)
+from . import (activation, attention, conversion, creation, elementwise, indexing, linalg,
+               linear, loss, normalization, random, reduction, rnn, shape)
 # aliased: the star imports below rebind ember.ops.dropout / .embedding to the functions
 from . import dropout as _dropout_family, embedding as _embedding_family
 from ._util import normalize_dim, sum_to
@@ -27,7 +27,8 @@ from .conversion import to_dtype, to_device  # noqa: F401
 from .indexing import getitem, setitem_  # noqa: F401
 
 FAMILIES = (conversion, creation, random, elementwise, activation, reduction, linalg, shape,
-            indexing, linear, loss, normalization, _dropout_family, _embedding_family)
+            indexing, linear, loss, normalization, _dropout_family, _embedding_family,
+            attention, rnn)
 
 for _mod in FAMILIES:
     for _name in _mod.TENSOR_METHODS:

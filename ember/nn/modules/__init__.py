@@ -20,3 +20,9 @@ from .normalization import (  # noqa: F401
     RMSNorm,
 )
 from .sparse import Embedding, EmbeddingBag  # noqa: F401
+from .attention import MultiheadAttention  # noqa: F401
+from .rnn import GRU, LSTM, RNN, GRUCell, LSTMCell, RNNBase, RNNCell, RNNCellBase  # noqa: F401
+from .transformer import (  # noqa: F401
+    Transformer, TransformerDecoder, TransformerDecoderLayer, TransformerEncoder,
+    TransformerEncoderLayer,
+)
