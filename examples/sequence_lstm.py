@@ -30,7 +30,7 @@ def main(epochs: int = 20):
     model = RowLSTM()
     optimizer = ember.optim.Adam(model.parameters(), lr=3e-3)
     start = time.time()
-    for epoch in range(epochs):
+    for _ in range(epochs):
         model.train()
         for x, y in loader:
             optimizer.zero_grad()
