@@ -150,6 +150,14 @@ from ..ops.attention import (  # noqa: E402, F401
     multi_head_attention_forward,
     scaled_dot_product_attention,
 )
+from ..ops.conv import (  # noqa: E402, F401
+    conv1d,
+    conv2d,
+    conv_transpose1d,
+    conv_transpose2d,
+    fold,
+    unfold,
+)
 from ..ops.dropout import (  # noqa: E402, F401
     alpha_dropout,
     dropout,
@@ -186,5 +194,25 @@ from ..ops.normalization import (  # noqa: E402, F401
     local_response_norm,
     normalize,
     rms_norm,
+)
+from ..ops.pooling import (  # noqa: E402, F401
+    adaptive_avg_pool1d,
+    adaptive_avg_pool2d,
+    adaptive_max_pool1d,
+    adaptive_max_pool2d,
+    avg_pool1d,
+    avg_pool2d,
+    interpolate,
+    lp_pool1d,
+    lp_pool2d,
+    max_pool1d,
+    max_pool2d,
+    max_unpool1d,
+    max_unpool2d,
+    pixel_shuffle,
+    pixel_unshuffle,
+    upsample,
+    upsample_bilinear,
+    upsample_nearest,
 )
 from ..ops.shape import pad  # noqa: E402, F401
