@@ -65,8 +65,9 @@ def main(argv=None):
     parser.add_argument("--model", choices=["mlp", "cnn"], default="mlp")
     parser.add_argument("--root", default="/usr/share/datasets/fashion-mnist")
     parser.add_argument("--epochs", type=int, default=5)
-    parser.add_argument("--batch-size", type=int, default=128)
+    parser.add_argument("--batch-size", type=int, default=64)
     parser.add_argument("--lr", type=float, default=1e-3)
+    parser.add_argument("--gamma", type=float, default=0.7, help="StepLR decay per epoch")
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--checkpoint", default=None, help="save a checkpoint here every epoch")
     parser.add_argument("--resume", default=None, help="continue from this checkpoint")
@@ -81,7 +82,7 @@ def main(argv=None):
 
     model = mlp() if args.model == "mlp" else cnn()
     optimizer = ember.optim.Adam(model.parameters(), lr=args.lr)
-    scheduler = ember.optim.lr_scheduler.CosineAnnealingLR(optimizer, T_max=args.epochs)
+    scheduler = ember.optim.lr_scheduler.StepLR(optimizer, step_size=1, gamma=args.gamma)
     loss_fn = nn.CrossEntropyLoss()
     start_epoch = 0
     if args.resume and os.path.exists(args.resume):
