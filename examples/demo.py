@@ -27,9 +27,10 @@ def eager_and_autograd():
     print(ember.autograd.functional.hessian(lambda t: (t**3).sum(), ember.tensor([1.0, 2.0])))
 
 
-def fit(model, train_loader, test_loader, epochs, lr, label):
+def fit(model, train_loader, test_loader, epochs, lr, label, gamma=1.0):
     """The PyTorch training loop: forward, loss, backward, step; evaluate under no_grad."""
     optimizer = ember.optim.Adam(model.parameters(), lr=lr)
+    scheduler = ember.optim.lr_scheduler.StepLR(optimizer, step_size=1, gamma=gamma)
     loss_fn = nn.CrossEntropyLoss()
     start = time.time()
     seen = 0
@@ -41,6 +42,7 @@ def fit(model, train_loader, test_loader, epochs, lr, label):
             loss.backward()
             optimizer.step()
             seen += len(y)
+        scheduler.step()
     elapsed = time.time() - start
     model.eval()
     correct = total = 0
@@ -83,12 +85,13 @@ def fashion_mnist():
     # batches from a TensorDataset keeps the loader out of the way.
     xtr = (train.data.float() / 255.0 - 0.2860) / 0.3530
     xte = (test.data.float() / 255.0 - 0.2860) / 0.3530
-    train_loader = DataLoader(TensorDataset(xtr.unsqueeze(1), train.targets), batch_size=128,
+    train_loader = DataLoader(TensorDataset(xtr.unsqueeze(1), train.targets), batch_size=64,
                               shuffle=True)
     test_loader = DataLoader(TensorDataset(xte.unsqueeze(1), test.targets), batch_size=1000)
     mlp = nn.Sequential(nn.Flatten(), nn.Linear(784, 256), nn.ReLU(), nn.Linear(256, 128),
                         nn.ReLU(), nn.Linear(128, 10))
-    fit(mlp, train_loader, test_loader, epochs=5, lr=1e-3, label="MLP 784-256-128-10 (W1)")
+    fit(mlp, train_loader, test_loader, epochs=5, lr=1e-3, gamma=0.7,
+        label="MLP 784-256-128-10 (W1)")
 
 
 if __name__ == "__main__":
