@@ -287,20 +287,7 @@ def bmm(input, mat2) -> Tensor:
     >>> ember.bmm(ember.ones(4, 2, 3), ember.ones(4, 3, 5)).shape
     ember.Size([4, 2, 5])
     """
-    _check_pair("bmm", input, mat2, "input", "mat2")
-    sa, sb = input._data.shape, mat2._data.shape
-    if len(sa) != 3 or len(sb) != 3:
-        raise RuntimeError(
-            f"bmm(): expected 3-D tensors (batches of matrices), but got input of shape "
-            f"{_shape_str(sa)} and mat2 of shape {_shape_str(sb)}; use matmul() to broadcast"
-        )
-    if sa[0] != sb[0]:
-        raise RuntimeError(
-            f"bmm(): batch sizes differ: input of shape {_shape_str(sa)} holds {sa[0]} matrices "
-            f"but mat2 of shape {_shape_str(sb)} holds {sb[0]}; use matmul() to broadcast"
-        )
-    if sa[2] != sb[1]:
-        _check_inner("bmm", sa, sb, "input", "mat2")
+    _check_batches("bmm", input, mat2, ("input", "mat2"))
     return MatMul.apply(input, mat2)
 
 
@@ -508,21 +495,23 @@ def addmv(input, mat, vec, *, beta=1, alpha=1) -> Tensor:
     return _addmm_common("addmv", input, mat, vec, beta, alpha, "mat", "vec", (sa[0],))
 
 
-def _check_batches(op, b1, b2):
-    _check_pair(op, b1, b2, "batch1", "batch2")
+def _check_batches(op, b1, b2, names=("batch1", "batch2")):
+    """Both operands are 3-D batches of matrices with equal batch sizes and inner dims."""
+    n1, n2 = names
+    _check_pair(op, b1, b2, n1, n2)
     sa, sb = b1._data.shape, b2._data.shape
     if len(sa) != 3 or len(sb) != 3:
         raise RuntimeError(
-            f"{op}(): batch1 and batch2 must be 3-D tensors, but got shapes {_shape_str(sa)} and "
-            f"{_shape_str(sb)}"
+            f"{op}(): {n1} and {n2} must be 3-D tensors (batches of matrices), but got shapes "
+            f"{_shape_str(sa)} and {_shape_str(sb)}; use matmul() to broadcast"
         )
     if sa[0] != sb[0]:
         raise RuntimeError(
-            f"{op}(): batch1 of shape {_shape_str(sa)} and batch2 of shape {_shape_str(sb)} hold "
-            f"different numbers of matrices ({sa[0]} and {sb[0]})"
+            f"{op}(): batch sizes differ: {n1} of shape {_shape_str(sa)} holds {sa[0]} matrices "
+            f"but {n2} of shape {_shape_str(sb)} holds {sb[0]}; use matmul() to broadcast"
         )
     if sa[2] != sb[1]:
-        _check_inner(op, sa, sb, "batch1", "batch2")
+        _check_inner(op, sa, sb, n1, n2)
     return sa, sb
 
 

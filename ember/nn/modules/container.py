@@ -54,9 +54,7 @@ class Sequential(Module):
         for k in keys:
             del self._modules[k]
         items = list(self._modules.values())
-        self._modules.clear()
-        for i, m in enumerate(items):
-            self._modules[str(i)] = m
+        _renumber(self, items)
 
     def __len__(self):
         return len(self._modules)
@@ -79,9 +77,7 @@ class Sequential(Module):
         if not -n <= index <= n:
             raise IndexError(f"Index out of range: {index}")
         items.insert(index % (n + 1) if index < 0 else index, module)
-        self._modules.clear()
-        for i, m in enumerate(items):
-            self._modules[str(i)] = m
+        _renumber(self, items)
         return self
 
     def pop(self, index: int = -1) -> Module:
@@ -113,9 +109,7 @@ class ModuleList(Module):
     def __delitem__(self, idx):
         items = list(self._modules.values())
         del items[idx]
-        self._modules.clear()
-        for i, m in enumerate(items):
-            self._modules[str(i)] = m
+        _renumber(self, items)
 
     def __len__(self):
         return len(self._modules)
@@ -138,9 +132,7 @@ class ModuleList(Module):
     def insert(self, index: int, module: Module) -> None:
         items = list(self._modules.values())
         items.insert(index, module)
-        self._modules.clear()
-        for i, m in enumerate(items):
-            self._modules[str(i)] = m
+        _renumber(self, items)
 
 
 class ModuleDict(Module):
@@ -227,10 +219,7 @@ class ParameterList(Module):
         return self
 
     def extra_repr(self) -> str:
-        return "\n".join(
-            f"({k}): Parameter containing: [{p.dtype} of size {'x'.join(map(str, p.shape))}]"
-            for k, p in self._parameters.items()
-        )
+        return _parameters_repr(self)
 
 
 class ParameterDict(Module):
@@ -274,10 +263,21 @@ class ParameterDict(Module):
             self[k] = v
 
     def extra_repr(self) -> str:
-        return "\n".join(
-            f"({k}): Parameter containing: [{p.dtype} of size {'x'.join(map(str, p.shape))}]"
-            for k, p in self._parameters.items()
-        )
+        return _parameters_repr(self)
+
+
+def _renumber(module, items) -> None:
+    """Register ``items`` as the module's children under the names "0", "1", ..."""
+    module._modules.clear()
+    for i, m in enumerate(items):
+        module._modules[str(i)] = m
+
+
+def _parameters_repr(module) -> str:
+    return "\n".join(
+        f"({k}): Parameter containing: [{p.dtype} of size {'x'.join(map(str, p.shape))}]"
+        for k, p in module._parameters.items()
+    )
 
 
 def _as_param(value):
