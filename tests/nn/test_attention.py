@@ -361,8 +361,7 @@ def test_encoder_layer_matches_torch_in_eval(norm_first, activation, batch_first
 def test_encoder_layer_custom_activation_and_unbatched_input():
     tm, em = _pair("TransformerEncoderLayer", "float64", 8, 2, dim_feedforward=16, dropout=0.0,
                    activation=torch.nn.functional.silu)
-    em.activation = ember.nn.functional.silu if hasattr(ember.nn.functional, "silu") \
-        else ember.ops.silu
+    em.activation = ember.nn.functional.silu
     t_in, e_in = _tensors(np.random.default_rng(6), "float64", (5, 8))
     _backward([tm(t_in[0])], [em(e_in[0])], "float64")
     _check_grads(tm, em, t_in, e_in, "float64")

@@ -593,7 +593,7 @@ def test_where_with_two_scalars_and_tensor_method_names():
 
 
 def test_zero_fill_copy_write_in_place_and_bump_the_version():
-    base = ember.arange(6.0).reshape(2, 3) if hasattr(ember, "arange") else ember.ones(2, 3)
+    base = ember.arange(6.0).reshape(2, 3)
     data = base._data
     v = base._version
     assert base.zero_() is base and base._data is data and base._version == v + 1
