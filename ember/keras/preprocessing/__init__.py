@@ -1,0 +1,5 @@
+"""``keras.preprocessing``: the legacy home of ``sequence.pad_sequences``."""
+
+from . import sequence
+
+__all__ = ["sequence"]
