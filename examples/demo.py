@@ -1,4 +1,5 @@
-"""ember's demo: eager tensors and autograd, then real models trained on real data.
+"""ember's demo: eager tensors and autograd, then real models trained on real data, first with
+the PyTorch-style API (explicit loops), then with the Keras-style API (compile / fit).
 
 Run with `make demo`. Trains on the handwritten digits bundled with ember (no network, no
 files), and on Fashion-MNIST too when its files are installed (Debian's dataset-fashion-mnist).
@@ -94,8 +95,52 @@ def fashion_mnist():
         label="MLP 784-256-128-10 (W1)")
 
 
+def keras_face():
+    """The same library through Keras's API: Sequential, compile, fit, evaluate."""
+    from ember import keras
+    from ember.keras import layers
+
+    print("\n== The Keras face: `from ember import keras` ==")
+    keras.utils.set_random_seed(0)
+    train, test = datasets.Digits(train=True), datasets.Digits(train=False)
+    x_train = train.data.numpy().reshape(-1, 8, 8, 1) / 16.0
+    x_test = test.data.numpy().reshape(-1, 8, 8, 1) / 16.0
+    model = keras.Sequential([
+        keras.Input(shape=(8, 8, 1)),
+        layers.Conv2D(16, 3, padding="same", activation="relu"),
+        layers.MaxPooling2D(),
+        layers.Flatten(),
+        layers.Dropout(0.2),
+        layers.Dense(10, activation="softmax"),
+    ])
+    model.summary()
+    model.compile(optimizer="adam", loss="sparse_categorical_crossentropy", metrics=["accuracy"])
+    model.fit(x_train, train.targets.numpy(), batch_size=32, epochs=15, validation_split=0.1,
+              verbose=0)
+    _, acc = model.evaluate(x_test, test.targets.numpy(), verbose=0)
+    print(f"{'Keras Conv2D-Dense on digits (fit, 15 epochs)':44s} test accuracy {100 * acc:6.2f}%")
+
+    if not os.path.isdir(FASHION):
+        return
+    print("\nTensorFlow's basic-classification tutorial, unchanged but for the import:")
+    (x_train, y_train), (x_test, y_test) = keras.datasets.fashion_mnist.load_data(path=FASHION)
+    x_train, x_test = x_train / 255.0, x_test / 255.0
+    model = keras.Sequential([
+        layers.Flatten(input_shape=(28, 28)),
+        layers.Dense(128, activation="relu"),
+        layers.Dense(10),
+    ])
+    model.compile(optimizer="adam",
+                  loss=keras.losses.SparseCategoricalCrossentropy(from_logits=True),
+                  metrics=["accuracy"])
+    model.fit(x_train, y_train, epochs=3, verbose=2)
+    _, acc = model.evaluate(x_test, y_test, verbose=0)
+    print(f"{'Keras Flatten-Dense128-Dense10 (3 epochs)':44s} test accuracy {100 * acc:6.2f}%")
+
+
 if __name__ == "__main__":
     ember.manual_seed(0)
     eager_and_autograd()
     digits()
     fashion_mnist()
+    keras_face()
