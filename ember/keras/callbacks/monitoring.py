@@ -36,7 +36,8 @@ class _Monitor(Callback):
         self.best = None
 
     def _direction(self) -> str:
-        """"min" or "max": given, or inferred from the metric's name and object (Keras's rule)."""
+        """Minimize ("min") or maximize ("max"): the mode given, else from the metric (Keras's
+        rule: losses go down, a metric's ``_direction`` says; then by name, accuracy-like up)."""
         if self.mode != "auto":
             return self.mode
         name = self.monitor.removeprefix("val_")
