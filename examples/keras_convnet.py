@@ -2,7 +2,7 @@
 the only change is the import line. `--dataset fashion_mnist` trains the same net on
 Fashion-MNIST.
 
-    python examples/keras_convnet.py [--dataset mnist|fashion_mnist] [--epochs 15]
+    python examples/keras_convnet.py [--dataset mnist|fashion_mnist] [--epochs 15] [--path DIR]
 """
 
 import argparse
@@ -15,6 +15,7 @@ from ember.keras import layers
 parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
 parser.add_argument("--dataset", choices=["mnist", "fashion_mnist"], default="mnist")
 parser.add_argument("--epochs", type=int, default=15)
+parser.add_argument("--path", help="folder with the four IDX files (default: Keras's places)")
 parser.add_argument("--verbose", default="auto")
 args = parser.parse_args()
 verbose = int(args.verbose) if args.verbose.isdigit() else args.verbose
@@ -26,7 +27,7 @@ num_classes = 10
 input_shape = (28, 28, 1)
 
 # Load the data and split it between train and test sets
-(x_train, y_train), (x_test, y_test) = getattr(keras.datasets, args.dataset).load_data()
+(x_train, y_train), (x_test, y_test) = getattr(keras.datasets, args.dataset).load_data(args.path)
 
 # Scale images to the [0, 1] range
 x_train = x_train.astype("float32") / 255

@@ -1,6 +1,6 @@
 """Text classification with Keras layers on ember: which fortune-cookie file does a quote come
 from? Four topics of the BSD `fortunes` collection (computers, politics, science, songs-poems;
-3,098 real quotes), `TextVectorization` + `Embedding` + a recurrent or convolutional encoder.
+3,099 real quotes), `TextVectorization` + `Embedding` + a recurrent or convolutional encoder.
 
     apt-get install fortunes          # the data: /usr/share/games/fortunes
     python examples/keras_text_fortunes.py [--model lstm|conv] [--epochs 12]
@@ -21,7 +21,8 @@ TOPICS = ["computers", "politics", "science", "songs-poems"]
 
 
 def load_fortunes(root=FORTUNES, topics=TOPICS, test_fraction=0.2, seed=0):
-    """(train_texts, train_labels), (test_texts, test_labels): a stratified, seeded split."""
+    """(train_texts, train_labels), (test_texts, test_labels): a stratified, seeded split,
+    each in shuffled order."""
     if not os.path.isdir(root):
         raise SystemExit(f"{root} not found: install the data with `apt-get install fortunes`")
     rng = np.random.default_rng(seed)
@@ -36,8 +37,12 @@ def load_fortunes(root=FORTUNES, topics=TOPICS, test_fraction=0.2, seed=0):
             texts, labels = test if i < n_test else train
             texts.append(records[k])
             labels.append(label)
-    return ((np.array(train[0], dtype=object), np.array(train[1])),
-            (np.array(test[0], dtype=object), np.array(test[1])))
+    # shuffle, so that validation_split (the last 10%) holds every topic
+    out = []
+    for texts, labels in (train, test):
+        order = rng.permutation(len(texts))
+        out.append((np.array(texts, dtype=object)[order], np.array(labels)[order]))
+    return tuple(out)
 
 
 def build_model(kind, vocab_size, num_classes):
