@@ -105,7 +105,7 @@ def _store_leaf_grad(leaf, grad, create_graph, handed):
         # accumulation (or the user's ``grad.zero_()``) cannot change another tensor's gradient.
         if id(grad) in handed or data.base is not None or not data.flags.writeable:
             data = data.copy()
-        handed.add(id(grad))
+        handed[id(grad)] = grad  # kept alive, so that its id can't be reused in this backward
         leaf._grad = Tensor._make(data)
     elif create_graph or leaf._grad._requires_grad:
         leaf._grad = leaf._grad + grad
@@ -147,8 +147,10 @@ def run_backward(roots, grad_roots, retain_graph=None, create_graph=False, input
 
     results = [None] * (len(inputs) if inputs is not None else 0)
     ready = [n for n in root_nodes if deps.get(n, 0) == 0]
-    # User-supplied gradients must be copied before they become someone's .grad.
-    handed = {id(g) for g in grad_roots if g is not None}
+    # User-supplied gradients must be copied before they become someone's .grad. Keyed by id,
+    # holding the tensors: a freed tensor's id is reused (a set of ids made W1 copy two of its
+    # six gradients every step).
+    handed = {id(g): g for g in grad_roots if g is not None}
     prev = state.enabled
     state.enabled = create_graph
     # Backward formulas divide by inputs and outputs (log, sqrt, div): like PyTorch, inf/nan

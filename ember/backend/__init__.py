@@ -14,7 +14,10 @@ from .dtypes import (
     set_default_dtype,
     to_numpy_dtype,
 )
+from .memory import tune_malloc
 from .random import Generator, default_generator, generator_for, manual_seed
+
+tune_malloc()  # process-wide; EMBER_MALLOC_TUNE=0 opts out (see ember/backend/memory.py)
 
 __all__ = [
     "CPU", "Generator", "array_module", "as_device", "as_dtype", "cupy", "default_generator",

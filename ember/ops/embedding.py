@@ -22,12 +22,14 @@ __all__ = ["embedding", "embedding_renorm_"]
 TENSOR_METHODS: tuple = ()
 
 
-def _add_rows(xp, out, idx, rows):
+def _add_rows(xp, out, idx, rows, zeroed=False):
     """out[idx[i]] += rows[i] for every i; repeated indices accumulate.
 
     NumPy's ``add.at`` on rows is slow; instead the indices are sorted, indices repeated more
     than 16 times are summed group by group, and the rest are added in rounds in which every
-    index occurs at most once (so plain fancy-index ``+=`` is exact).
+    index occurs at most once (so plain fancy-index ``+=`` is exact). When ``out`` is known to
+    be all zeros (``zeroed``), the first round assigns instead of adding: half its work (W3's
+    5120 lookups into 20000 rows: 0.35 ms instead of 0.67).
     """
     n = idx.shape[0]
     if n == 0:
@@ -44,7 +46,10 @@ def _add_rows(xp, out, idx, rows):
     np.not_equal(s[1:], s[:-1], out=new[1:])
     starts = np.flatnonzero(new)
     if starts.shape[0] == n:  # every index distinct
-        out[idx] += rows
+        if zeroed:
+            out[idx] = rows
+        else:
+            out[idx] += rows
         return out
     counts = np.diff(np.append(starts, n))
     heavy = counts > 16
@@ -56,7 +61,10 @@ def _add_rows(xp, out, idx, rows):
     rounds = int(counts[~heavy].max()) if (~heavy).any() else 0
     for r in range(rounds):
         sel = light & (rank == r)
-        out[s[sel]] += rows[order[sel]]
+        if r == 0 and zeroed:  # these rows are untouched so far (heavy rows are others)
+            out[s[sel]] = rows[order[sel]]
+        else:
+            out[s[sel]] += rows[order[sel]]
     return out
 
 
@@ -101,7 +109,7 @@ class Embedding(Function):
         if factor is not None:
             rows = rows * factor[:, None]
         table = xp.zeros((num, dim), dtype=g._data.dtype)
-        return Tensor._make(_add_rows(xp, table, flat, rows)), None, None, None
+        return Tensor._make(_add_rows(xp, table, flat, rows, zeroed=True)), None, None, None
 
 
 def _check_indices(op, index, num):

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from ..autograd.function import Function
 from ..autograd.grad_mode import state as grad_state
+from ..backend.errstate import quiet
 from ..tensor import Tensor
 from ._util import check_same_device, check_tensor
 
@@ -65,29 +66,40 @@ class _ClassLoss(Function):
             denom = M
         else:
             y = target._data.reshape(-1)
+            # Checks by count_nonzero: ``.all()``/``.any()`` go through NumPy's Python-level
+            # reduction wrappers, ~3 us each on W1's 128 targets.
             valid = y != ignore_index
-            if not valid.all():
+            all_valid = xp.count_nonzero(valid) == M
+            if not all_valid:
                 y = xp.where(valid, y, 0)
             bad = (y < 0) | (y >= C)
-            if bad.any():
+            if xp.count_nonzero(bad):
                 raise IndexError(
                     f"{cls.op}(): target {int(y[bad][0])} is out of bounds: targets must be class "
                     f"indices in [0, {C - 1}] (or ignore_index={ignore_index})"
                 )
-            wy = w[y] if w is not None else xp.ones(M, dtype=x2.dtype)
-            wy = wy * valid if not valid.all() else wy
-            denom = wy.sum()
+            if w is None and all_valid:
+                wy = None  # every weight is 1: Σ w[y] = M
+                denom = x2.dtype.type(M)
+            else:
+                wy = w[y] if w is not None else xp.ones(M, dtype=x2.dtype)
+                wy = wy if all_valid else wy * valid
+                denom = wy.sum()
             if smoothing:
-                q = xp.broadcast_to((smoothing / C) * (w if w is not None else 1.0), (M, C)).copy()
+                q = xp.full((M, C), smoothing / C, dtype=x2.dtype)  # float32 stays float32
+                if w is not None:
+                    q *= w
                 q *= valid[:, None]
-                q[xp.arange(M), y] += (1 - smoothing) * wy
+                q[xp.arange(M), y] += (1 - smoothing) * (1 if wy is None else wy)
                 sparse = None
             else:
                 q = None
                 sparse = (y, wy)  # Q is one-hot scaled by w[y]: never materialised
         if sparse is not None:
             y, wy = sparse
-            per = -logp[xp.arange(M), y] * wy
+            per = -logp[xp.arange(M), y]
+            if wy is not None:
+                per *= wy
         else:
             per = -(q * logp).sum(axis=1)
         ctx.saved = (logp, q, sparse, M, rest, x._data.shape, x._data.ndim)
@@ -97,7 +109,10 @@ class _ClassLoss(Function):
         if reduction == "none":
             return per.reshape(rest) if rest else per.reshape(())
         total = per.sum()
-        return total / denom if reduction == "mean" else total
+        if reduction != "mean":
+            return total
+        with quiet():  # every target ignored: 0 / 0 is nan, silently, as in PyTorch
+            return total / denom
 
     @staticmethod
     def backward(ctx, g):
@@ -106,13 +121,18 @@ class _ClassLoss(Function):
         logp, q, sparse, M, rest, shape, ndim = ctx.saved
         xp = g.xp
         scale = g._data.reshape(-1, 1) if ctx.reduction == "none" else g._data
-        if ctx.reduction == "mean":
+        if ctx.reduction == "mean" and ctx.denom != 0:  # all ignored: zero gradients, as torch
             scale = scale / ctx.denom
         from_logits = type(ctx).from_logits
         if sparse is not None:
             y, wy = sparse
-            grad = xp.exp(logp) * wy[:, None] if from_logits else xp.zeros_like(logp)
-            grad[xp.arange(M), y] -= wy
+            if not from_logits:
+                grad = xp.zeros_like(logp)
+            elif wy is None:
+                grad = xp.exp(logp)
+            else:
+                grad = xp.exp(logp) * wy[:, None]
+            grad[xp.arange(M), y] -= 1 if wy is None else wy
         else:
             grad = xp.exp(logp) * q.sum(axis=1, keepdims=True) - q if from_logits else -q
         grad *= scale
@@ -130,7 +150,7 @@ class _ClassLoss(Function):
         if sparse is not None:
             y, wy = sparse
             q = xp.zeros(logp.shape, dtype=logp.dtype)
-            q[xp.arange(M), y] = wy
+            q[xp.arange(M), y] = 1 if wy is None else wy
         Q = Tensor._make(q)
         x2 = x.reshape(1, -1) if ndim == 1 else x if ndim == 2 else \
             ops.movedim(x, 1, -1).reshape(-1, shape[1])
@@ -139,7 +159,7 @@ class _ClassLoss(Function):
         else:
             grad = -Q
         scale = g.reshape(-1, 1) if ctx.reduction == "none" else g
-        if ctx.reduction == "mean":
+        if ctx.reduction == "mean" and ctx.denom != 0:
             scale = scale / float(ctx.denom)
         grad = grad * scale
         if ndim == 1:
