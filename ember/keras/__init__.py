@@ -32,7 +32,7 @@ __version__ = "3.0.0-ember"  # the Keras API level this follows
 
 __all__ = [
     "Input", "Layer", "Loss", "Metric", "Model", "Optimizer", "Sequential",
-    "activations", "backend", "callbacks", "clear_session", "config", "datasets", "initializers", "layers",
-    "losses", "metrics", "models", "ops", "optimizers", "preprocessing", "regularizers", "saving",
-    "utils",
+    "activations", "backend", "callbacks", "clear_session", "config", "datasets", "initializers",
+    "layers", "losses", "metrics", "models", "ops", "optimizers", "preprocessing", "regularizers",
+    "saving", "utils",
 ]

@@ -133,7 +133,7 @@ def get(identifier):
 
 def serialize(activation):
     """The name Keras stores in configs; user callables keep their ``__name__``."""
-    for name, fn in _ALL.items():
+    for fn in _ALL.values():
         if fn is activation:
             return fn.__name__
     name = getattr(activation, "__name__", None)

@@ -107,6 +107,13 @@ class CompiledLoss:
         self.built = True
 
     def __call__(self, model, y_true, y_pred, sample_weight):
+        if y_true is None:
+            raise ValueError(
+                f"{type(model).__name__} '{model.name}' was compiled with a loss but got no "
+                "targets: pass y to fit()/evaluate()/train_on_batch() (or a dataset yielding "
+                "(x, y) pairs), or compile without a loss when the model adds its own with "
+                "add_loss()"
+            )
         if not self.built:
             self.build(model, y_true, y_pred)
         if len(self.entries) == 1 and not isinstance(y_pred, (list, tuple, dict)):
@@ -210,21 +217,33 @@ class CompiledMetrics:
         if not self.plain and not self.weighted:
             return
         if isinstance(y_pred, Tensor) and len(self.output_names) == 1:  # the common case
-            preds, targets = [host(y_pred)], [host(y_true)]
+            preds, targets = [y_pred], [host(y_true)]
         else:
             if isinstance(y_pred, dict):
                 preds = [y_pred[n] for n in self.output_names]
             else:
                 preds = flatten(y_pred)
-            preds = [host(p) for p in preds]
             targets = [host(t) for t in _flat_targets(y_true, self.output_names)]
+        # Masks attached to the outputs (Embedding(mask_zero=True) -> ... -> sequence output)
+        # drop masked positions from the mean metrics, as in Keras; read them before the
+        # predictions become host arrays.
+        masks = [metrics_module.mask_of(p) for p in preds]
+        preds = [host(p) for p in preds]
         for i, metric, _ in self.plain:
-            metric.update_state(targets[i], preds[i])
+            if masks[i] is not None and isinstance(metric, metrics_module.MeanMetricWrapper):
+                metric.update_state(targets[i], preds[i], metrics_module.masked_weights(None,
+                                                                                masks[i]))
+            else:
+                metric.update_state(targets[i], preds[i])
         if self.weighted:
             weights = _flat_targets(sample_weight, self.output_names, "sample_weight") \
                 if sample_weight is not None else [None] * len(preds)
             for i, metric, _ in self.weighted:
-                metric.update_state(targets[i], preds[i], host(weights[i]))
+                weight = host(weights[i])
+                if masks[i] is not None and isinstance(metric,
+                                                       metrics_module.MeanMetricWrapper):
+                    weight = metrics_module.masked_weights(weight, masks[i])
+                metric.update_state(targets[i], preds[i], weight)
 
     def results(self, out: dict) -> None:
         for _, metric, log in self.plain + self.weighted:

@@ -250,9 +250,10 @@ def _shapes_of(outputs):
 
 
 def _format_shapes(shapes) -> str:
-    formatted = _format_tree(shapes)
-    flat = _leaves(formatted)
-    return flat[0] if len(flat) == 1 else str(formatted).replace("'", "")
+    """One shape as ``(None, 10)``; several (an LSTM with ``return_state``) as the flat list
+    Keras prints, ``[(None, 5, 4), (None, 4), (None, 4)]``."""
+    flat = _leaves(_format_tree(shapes))
+    return flat[0] if len(flat) == 1 else "[" + ", ".join(flat) + "]"
 
 
 def _leaves(x) -> list:

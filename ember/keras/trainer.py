@@ -207,13 +207,17 @@ class Trainer:
 
     @property
     def metrics_names(self) -> list[str]:
-        """The log names of ``metrics``, in the order ``evaluate`` returns them."""
-        names = ["loss"] if self._loss_tracker is not None else []
+        """The log names, in the order ``evaluate`` returns their values (so
+        ``dict(zip(model.metrics_names, model.evaluate(x, y)))`` pairs them up).
+
+        Keras 3 lists ``['loss', 'compile_metrics']`` here (the name of its internal metrics
+        container) and the per-output losses; ember lists every log name instead."""
+        keys = ["loss"] if self._loss_tracker is not None else []
         if self._compile_metrics is not None:
-            names += self._compile_metrics.names
+            keys += self._compile_metrics.names
         if self._compile_loss is not None:
-            names += [m.name for m in self._compile_loss.trackers]
-        return names
+            keys += [m.name for m in self._compile_loss.trackers]
+        return self._ordered_log_names(keys)
 
     def reset_metrics(self) -> None:
         for m in self._flat_metrics():
@@ -239,10 +243,23 @@ class Trainer:
             return result
         return logs
 
+    def _ordered_log_names(self, keys) -> list[str]:
+        """Keras 3's order of ``evaluate``'s list: the keys that are metric names (the loss,
+        each compiled metric's own name, each output's loss), then the other keys sorted. With
+        several outputs the metric logs carry the output's prefix (``cls_accuracy``), so they
+        come last, sorted: ``[loss, cls_loss, reg_loss, cls_accuracy, reg_mae]``. (Keras
+        repeats a value when two metrics share a name; ember lists each key once.)"""
+        names = ["loss"] if self._loss_tracker is not None else []
+        if self._compile_metrics is not None:
+            names += [m.name for m in self._compile_metrics.metrics()]
+        if self._compile_loss is not None:
+            names += [m.name for m in self._compile_loss.trackers]
+        keys = set(keys)
+        order = [n for n in dict.fromkeys(names) if n in keys]
+        return order + sorted(keys.difference(order))
+
     def _flatten_metrics_in_order(self, logs: dict):
-        names = self.metrics_names
-        values = [logs[n] for n in names if n in logs]
-        values += [logs[k] for k in sorted(logs) if k not in names]
+        values = [logs[k] for k in self._ordered_log_names(logs)]
         return values[0] if len(values) == 1 else values
 
     # -- the steps ----------------------------------------------------------------------------
@@ -408,6 +425,9 @@ class Trainer:
                     val_logs = self.evaluate(callbacks=callbacks, return_dict=True,
                                              _iterator=val_iterator)
                     epoch_logs.update({f"val_{k}": v for k, v in val_logs.items()})
+                    # Keras sorts the merged logs: history keys and the progress line read
+                    # "... - loss: - val_accuracy: - val_loss: - weighted_accuracy:"
+                    epoch_logs = dict(sorted(epoch_logs.items()))
                 callbacks.on_epoch_end(epoch, epoch_logs)
                 training_logs = epoch_logs
                 if self.stop_training or iterator.ran_out:

@@ -163,8 +163,12 @@ def test_model_checkpoint_save_best_only_weights(tmp_path, capsys):
     m.fit(x, y, epochs=4, validation_data=(x, y), verbose=0,
           callbacks=[Snapshot(), FakeLogs("val_loss", [0.5, 0.3, 0.4, 0.35]), check])
     out = capsys.readouterr().out
+    # Keras 3.15's messages: the first best is None, and each save is confirmed
+    assert f"Epoch 1: val_loss improved from None to 0.50000, saving model to {path}" in out
+    assert f"\nEpoch 1: finished saving model to {path}\n" in out
     assert "Epoch 2: val_loss improved from 0.50000 to 0.30000" in out
     assert "Epoch 3: val_loss did not improve from 0.30000" in out
+    assert out.count("finished saving model") == 2
     fresh = model(seed=9)
     fresh.load_weights(path)
     for a, b in zip(fresh.get_weights(), weights[1]):

@@ -87,7 +87,8 @@ def test_lazy_build_and_weights_api():
     assert float(layer.w[0]) == 1.0
     with pytest.raises(ValueError, match=r"expected 2 arrays"):
         layer.set_weights([np.ones(3)])
-    with pytest.raises(ValueError, match=r"weight 0 has shape \(3,\), got an array of shape \(4,\)"):
+    with pytest.raises(ValueError,
+                       match=r"weight 0 has shape \(3,\), got an array of shape \(4,\)"):
         layer.set_weights([np.ones(4), np.array(0.0)])
 
 
@@ -160,7 +161,8 @@ def test_symbolic_error_names_layer_and_shapes():
         def call(self, inputs):
             return inputs.reshape(5, 7)
 
-    with pytest.raises(RuntimeError, match=r"while calling layer 'bad.*' on symbolic inputs of shape \(None, 3\)"):
+    message = r"while calling layer 'bad.*' on symbolic inputs of shape \(None, 3\)"
+    with pytest.raises(RuntimeError, match=message):
         Bad()(Input(shape=(3,)))
 
 

@@ -261,3 +261,36 @@ def test_plot_model_writes_a_png_with_graphviz(tmp_path):
     path = tmp_path / "m.png"
     plot.plot_model(small_graph(), to_file=str(path), show_shapes=True, expand_nested=True)
     assert path.read_bytes().startswith(b"\x89PNG")
+
+
+# Keras 3.15 prints a layer with several outputs (LSTM with return_state) as a flat list.
+RNN_STATE = '''\
+Model: "rnnstate"
+┏━━━━━━━━━━━━━━━━━━━━━┳━━━━━━━━━━━━━━━━━━━┳━━━━━━━━━━━━┳━━━━━━━━━━━━━━━━━━━┓
+┃ Layer (type)        ┃ Output Shape      ┃    Param # ┃ Connected to      ┃
+┡━━━━━━━━━━━━━━━━━━━━━╇━━━━━━━━━━━━━━━━━━━╇━━━━━━━━━━━━╇━━━━━━━━━━━━━━━━━━━┩
+│ input_layer         │ (None, 5, 3)      │          0 │ -                 │
+│ (InputLayer)        │                   │            │                   │
+├─────────────────────┼───────────────────┼────────────┼───────────────────┤
+│ lstm (LSTM)         │ [(None, 5, 4),    │        128 │ input_layer[0][0] │
+│                     │ (None, 4), (None, │            │                   │
+│                     │ 4)]               │            │                   │
+├─────────────────────┼───────────────────┼────────────┼───────────────────┤
+│ o1 (Dense)          │ (None, 5, 2)      │         10 │ lstm[0][0]        │
+├─────────────────────┼───────────────────┼────────────┼───────────────────┤
+│ add (Add)           │ (None, 4)         │          0 │ lstm[0][1],       │
+│                     │                   │            │ lstm[0][2]        │
+└─────────────────────┴───────────────────┴────────────┴───────────────────┘
+ Total params: 138 (552.00 B)
+ Trainable params: 138 (552.00 B)
+ Non-trainable params: 0 (0.00 B)
+'''
+
+
+def test_several_outputs_print_as_a_flat_list():
+    inp = layers.Input((5, 3))
+    seq, h, c = layers.LSTM(4, return_sequences=True, return_state=True)(inp)
+    o1 = layers.Dense(2, name="o1")(seq)
+    o2 = layers.Add()([h, c])
+    model = Model(inp, [o1, o2], name="rnnstate")
+    assert summary_text(model) == RNN_STATE

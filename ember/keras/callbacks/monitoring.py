@@ -237,6 +237,8 @@ class ModelCheckpoint(_Monitor):
             self.model.save_weights(path, overwrite=True)
         else:
             self.model.save(path, overwrite=True)
+        if self.verbose > 0:
+            print(f"\nEpoch {epoch + 1}: finished saving model to {path}")
 
     def _should_save(self, epoch, logs, path) -> bool:
         if not self.save_best_only:
@@ -248,7 +250,8 @@ class ModelCheckpoint(_Monitor):
             warnings.warn(f"Can save best model only with {self.monitor} available.",
                           stacklevel=4)
             return True
-        previous = f"{self.best:.5f}"
+        # Keras 3.15 starts from best=None (or initial_value_threshold) and prints "None"
+        previous = "None" if math.isinf(self.best) else f"{self.best:.5f}"
         if self._is_improvement(current, self.best):
             if self.verbose > 0:
                 print(f"\nEpoch {epoch + 1}: {self.monitor} improved from {previous} to "

@@ -50,7 +50,8 @@ class KerasTensor:
         return len(self.shape)
 
     def __repr__(self):
-        shape = "(" + ", ".join(str(s) for s in self.shape) + ("," if len(self.shape) == 1 else "") + ")"
+        comma = "," if len(self.shape) == 1 else ""
+        shape = "(" + ", ".join(str(s) for s in self.shape) + comma + ")"
         return f"<KerasTensor shape={shape}, dtype={self.dtype}, name={self.name}>"
 
     def __len__(self):
@@ -105,7 +106,8 @@ class Node:
     @property
     def keras_inputs(self) -> list:
         """Every KerasTensor among the call's arguments, in order."""
-        return [t for t in _flatten((self.call_args, self.call_kwargs)) if isinstance(t, KerasTensor)]
+        leaves = _flatten((self.call_args, self.call_kwargs))
+        return [t for t in leaves if isinstance(t, KerasTensor)]
 
     @property
     def parent_nodes(self) -> list:
@@ -154,8 +156,11 @@ def _run_on_dummies(layer, args, kwargs):
     """Run ``layer`` on zeros shaped like the KerasTensors in ``args``; return output specs."""
     runs = []
     for run in (0, 1):
-        cargs = map_structure(lambda v: _dummy(v, run) if isinstance(v, KerasTensor) else v, args)
-        ckw = map_structure(lambda v: _dummy(v, run) if isinstance(v, KerasTensor) else v, kwargs)
+        def dummy(v, run=run):
+            return _dummy(v, run) if isinstance(v, KerasTensor) else v
+
+        cargs = map_structure(dummy, args)
+        ckw = map_structure(dummy, kwargs)
         ckw["training"] = False
         with ember.no_grad(), quiet():
             try:

@@ -32,6 +32,8 @@ What a Keras layer adds to a module:
 
 from __future__ import annotations
 
+import contextlib
+import functools
 import inspect
 import re
 import threading
@@ -42,13 +44,13 @@ import numpy as np
 
 import ember
 from ember import nn
-from ember.backend.errstate import quiet
 from ember.nn.parameter import Parameter
 from ember.tensor import Tensor
 
 from .. import initializers, regularizers
 
-__all__ = ["Layer", "LAYER_CLASSES", "unique_name", "reset_names", "set_mask", "get_mask", "to_snake_case"]
+__all__ = ["Layer", "LAYER_CLASSES", "StateTensor", "unique_name", "reset_names", "set_mask",
+           "get_mask", "to_snake_case", "name_scope"]
 
 
 # -- names ------------------------------------------------------------------------------------
@@ -116,9 +118,61 @@ class _Context(threading.local):
     def __init__(self):
         self.training = None
         self.depth = 0
+        self.scope: list = []  # layers whose build or first call is running (name scopes)
 
 
 _CONTEXT = _Context()
+
+
+# -- weight names and paths -------------------------------------------------------------------
+# Keras names a weight ("kernel") and gives it a path: the name scopes open when it was created
+# ("sequential/dense/kernel"). A layer opens its scope while it builds and during its first
+# call (when sublayers build lazily); Sequential opens its own while it builds its graph.
+
+
+@contextlib.contextmanager
+def name_scope(layer):
+    """Weights created inside get ``layer``'s name in their ``path``."""
+    scope = _CONTEXT.scope
+    scope.append(layer)
+    try:
+        yield
+    finally:
+        scope.pop()
+
+
+def _scoped_build(build):
+    """Wrap a ``build`` method so that it runs inside the layer's name scope."""
+    @functools.wraps(build)
+    def wrapper(self, *args, **kwargs):
+        with name_scope(self):
+            return build(self, *args, **kwargs)
+
+    wrapper._name_scoped = True
+    return wrapper
+
+
+def _weight_path(layer, name: str) -> str:
+    """``outer/.../layer/name``: the open scopes, each once, then the layer's own name."""
+    names, last = [], None
+    for outer in _CONTEXT.scope:
+        if outer is not layer and outer is not last:
+            names.append(outer.name)
+            last = outer
+    return "/".join(names + [layer.name, name])
+
+
+class StateTensor(Tensor):
+    """A non-trainable weight (a buffer: moving statistics, counters). A plain ``Tensor`` with
+    room for Keras's ``name`` and ``path`` attributes."""
+
+    def __new__(cls, data: Tensor):
+        t = object.__new__(cls)
+        t._init(data._data, False)
+        return t
+
+    def __init__(self, data=None):
+        pass  # all the work is in __new__
 
 _SIGNATURES: dict[type, tuple[bool, bool, bool]] = {}
 _WITH_LOSSES: set = set()  # layers holding losses added during the current call
@@ -175,7 +229,8 @@ def convert_inputs(x, dtype="float32"):
         return x
     if isinstance(x, dict):
         return {k: convert_inputs(v, dtype) for k, v in x.items()}
-    if isinstance(x, (list, tuple)) and x and isinstance(x[0], (Tensor, np.ndarray, list, tuple, dict)):
+    if isinstance(x, (list, tuple)) and x and \
+            isinstance(x[0], (Tensor, np.ndarray, list, tuple, dict)):
         return type(x)(convert_inputs(v, dtype) for v in x)
     if x is None:
         return None
@@ -231,11 +286,12 @@ class Layer(nn.Module):
         d["dtype"] = _dtype_name(dtype)
         d["activity_regularizer"] = regularizers.get(activity_regularizer)
         d["_own_weights"] = []  # (attribute name, created trainable?) in creation order
+        d["_weight_paths"] = {}  # attribute name -> Keras path ("sequential/dense/kernel")
         d["_regularizers"] = []  # (regularizer, attribute name)
         d["_losses"] = []
         d["_inbound_nodes"] = []
         d["_build_shapes"] = None
-        # Keras 2's ``input_shape=``/``input_dim=`` on a first layer: Sequential turns it into an Input
+        # Keras 2's ``input_shape=``/``input_dim=`` on a first layer: Sequential makes it an Input
         if input_dim is not None and input_shape is None:
             input_shape = (input_dim,)
         if batch_input_shape is not None:
@@ -250,6 +306,9 @@ class Layer(nn.Module):
     def __init_subclass__(cls, **kwargs):
         super().__init_subclass__(**kwargs)
         LAYER_CLASSES.setdefault(cls.__name__, cls)  # for from_config / load_model
+        build = cls.__dict__.get("build")
+        if build is not None and not getattr(build, "_name_scoped", False):
+            cls.build = _scoped_build(build)
 
     # -- building -----------------------------------------------------------------------------
 
@@ -294,8 +353,10 @@ class Layer(nn.Module):
             w = Parameter(tensor, requires_grad=self._trainable)
             self.register_parameter(name, w)
         else:
-            w = tensor
+            w = StateTensor(tensor)
             self.register_buffer(name, w)
+        w.name = name  # Keras's variable name and path ("kernel", "sequential/dense/kernel")
+        w.path = self._weight_paths[name] = _weight_path(self, name)
         self._own_weights.append((name, bool(trainable)))
         reg = regularizers.get(regularizer)
         if reg is not None:
@@ -335,20 +396,27 @@ class Layer(nn.Module):
             mask = get_mask(inputs)
         if takes_mask and mask is not None:
             kwargs["mask"] = mask
-        if not self.built:
-            self._maybe_build(inputs)
-        if ctx.depth == 0 and _WITH_LOSSES:
-            for layer in _WITH_LOSSES:
-                layer._losses.clear()
-            _WITH_LOSSES.clear()
-        saved = ctx.training
-        ctx.training = training
-        ctx.depth += 1
+        first = not self.built
+        if first:  # sublayers built during the first call get this layer's name scope
+            ctx.scope.append(self)
         try:
-            out = super().__call__(inputs, *args[1:], **kwargs)
+            if first:
+                self._maybe_build(inputs)
+            if ctx.depth == 0 and _WITH_LOSSES:
+                for layer in _WITH_LOSSES:
+                    layer._losses.clear()
+                _WITH_LOSSES.clear()
+            saved = ctx.training
+            ctx.training = training
+            ctx.depth += 1
+            try:
+                out = super().__call__(inputs, *args[1:], **kwargs)
+            finally:
+                ctx.depth -= 1
+                ctx.training = saved
         finally:
-            ctx.depth -= 1
-            ctx.training = saved
+            if first:
+                ctx.scope.pop()
         if self.activity_regularizer is not None:
             for t in _flatten(out):
                 self.add_loss(self.activity_regularizer(t))
@@ -395,11 +463,15 @@ class Layer(nn.Module):
     def _weights_of(self, module, seen, out):
         if isinstance(module, Layer):
             own = module._own_weights
-            for name, created_trainable in [w for w in own if w[1]] + [w for w in own if not w[1]]:
+            for name, _ in [w for w in own if w[1]] + [w for w in own if not w[1]]:
                 w = getattr(module, name)
                 if w is not None and id(w) not in seen:
                     seen.add(id(w))
                     out.append(w)
+                    attrs = getattr(w, "__dict__", None)
+                    if attrs is not None and "path" not in attrs:  # a copy (deepcopy, load)
+                        w.name = name
+                        w.path = module._weight_paths.get(name, f"{module.name}/{name}")
             own_names = {name for name, _ in own}
             extra = [p for n, p in module._parameters.items() if n not in own_names]
             extra += [b for n, b in module._buffers.items()

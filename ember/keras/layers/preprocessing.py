@@ -114,7 +114,9 @@ class Normalization(Layer):
     ``variance`` are given, or learned by ``adapt(data)`` and stored in the non-trainable
     weights ``mean``, ``variance`` (and Keras's ``count``). ``axis`` lists the axes that keep
     their own statistics (default: the last one); ``axis=None`` uses one scalar mean and
-    variance.
+    variance. The attributes ``layer.mean`` and ``layer.variance`` are those weights, shaped
+    like the kept axes (``(features,)``); Keras 3 exposes them as tensors already reshaped for
+    broadcasting (``(1, features)``). The weights themselves are the same in both.
 
     >>> from ember.keras import layers
     >>> norm = layers.Normalization()

@@ -8,6 +8,7 @@ import re
 from ... import backend as B
 from ...tensor import Tensor
 from .. import ops
+from ..layers.layer import get_mask
 
 EPSILON = 1e-7  # keras.backend.epsilon()
 _INT64 = B.as_dtype("int64")
@@ -143,7 +144,9 @@ def reduce_weighted_values(values: Tensor, sample_weight=None, mask=None,
 
 class Loss:
     """Base class of losses: ``__call__(y_true, y_pred, sample_weight=None)`` computes the
-    per-sample values with ``call`` and reduces them.
+    per-sample values with ``call`` and reduces them. Positions masked in ``y_pred`` (a mask
+    a layer attached, e.g. after ``Embedding(mask_zero=True)``) are left out of the mean, as
+    in Keras.
 
     Args:
         name: the loss's name (default: the class name in snake case).
@@ -171,8 +174,13 @@ class Loss:
         return self._dtype
 
     def __call__(self, y_true, y_pred, sample_weight=None) -> Tensor:
+        # Keras: the mask a layer attached to y_pred (Embedding(mask_zero=True) -> RNN with
+        # return_sequences, ...) leaves the masked positions out of the average
+        in_mask = get_mask(y_pred) if isinstance(y_pred, Tensor) else None
         y_pred = ops.convert_to_tensor(y_pred, self._dtype)
         values, mask = self._values_and_mask(y_true, y_pred)
+        if in_mask is not None:
+            mask = in_mask if mask is None else in_mask.logical_and(mask)
         if sample_weight is None and mask is None:
             return reduce_values(values, None, self.reduction)
         return reduce_weighted_values(values, sample_weight, mask, self.reduction)

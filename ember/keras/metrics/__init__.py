@@ -31,7 +31,7 @@ from ..losses import (binary_crossentropy, binary_focal_crossentropy, categorica
                       mean_absolute_error, mean_absolute_percentage_error, mean_squared_error,
                       mean_squared_logarithmic_error, poisson, sparse_categorical_crossentropy,
                       squared_hinge)
-from .base import Mean, MeanMetricWrapper, Metric, Sum, Variable
+from .base import Mean, MeanMetricWrapper, Metric, Sum, Variable, mask_of, masked_weights
 from .confusion import (AUC, FalseNegatives, FalsePositives, Precision, Recall, TrueNegatives,
                         TruePositives)
 from .f_score import F1Score, FBetaScore

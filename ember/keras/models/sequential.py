@@ -28,11 +28,18 @@ from ember import nn
 from ember.tensor import Tensor
 
 from ..layers.input_layer import InputLayer, KerasTensor
-from ..layers.layer import Layer, set_mask
+from ..layers.layer import Layer, name_scope, set_mask, unique_name
 from ..layers.module_wrapper import TorchModuleWrapper
 from .model import Model, _as_shapes
 
 __all__ = ["Sequential"]
+
+
+def _take_functional_name() -> None:
+    """Keras 3's Sequential builds a hidden Functional model each time it is (re)built, and that
+    model takes the next automatic ``functional`` name, so a later ``keras.Model(...)`` is called
+    ``functional_1``, ``functional_2``, ... Taking the name here keeps the names Keras prints."""
+    unique_name("functional")
 
 
 def _shape_str(shape) -> str:
@@ -111,6 +118,7 @@ class Sequential(Model):
         graph = self._graph
         if graph is not None and not isinstance(layer, InputLayer):
             graph.append(layer(graph[-1]))  # extend the built graph by one call
+            _take_functional_name()  # Keras rebuilds here
         else:
             self._maybe_rebuild()
 
@@ -123,6 +131,8 @@ class Sequential(Model):
             del self._modules[layer.name]
         if self._graph is not None:
             self._graph.pop()
+            if rebuild and len(self._layers) > 1:
+                _take_functional_name()  # Keras rebuilds here
         if not self.layers and self._graph is None:
             self.__dict__["built"] = False
         return layer
@@ -146,13 +156,16 @@ class Sequential(Model):
         """Call every layer on the symbolic output of the previous one (builds them all)."""
         x = self._layers[0]._inbound_nodes[0].outputs
         graph = [x]
-        for layer in self._layers[1:]:
-            x = layer(x)
-            graph.append(x)
+        with name_scope(self):  # weights are named "sequential/dense/kernel", as in Keras
+            for layer in self._layers[1:]:
+                x = layer(x)
+                graph.append(x)
         d = self.__dict__
         d["_graph"] = graph
         d["built"] = True
         d["_build_shapes"] = self._layers[0].batch_shape
+        if len(self._layers) > 1:
+            _take_functional_name()
 
     def build(self, input_shape=None) -> None:
         """Build for inputs of ``input_shape`` (with the batch axis, e.g. ``(None, 784)``)."""

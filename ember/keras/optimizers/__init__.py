@@ -3,8 +3,8 @@ ember parameters in place.
 
 >>> from ember.keras import optimizers
 >>> opt = optimizers.get("adam")
->>> opt.name, opt.learning_rate, opt.epsilon
-('adam', 0.001, 1e-07)
+>>> type(opt).__name__, opt.learning_rate, opt.epsilon
+('Adam', 0.001, 1e-07)
 """
 
 from . import schedules

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import math
 import numbers
+import re
 import warnings
 
 import numpy as np
@@ -20,6 +21,7 @@ import numpy as np
 from ... import backend as B
 from ...autograd.grad_mode import enable_grad
 from ...tensor import Tensor
+from ..layers.layer import unique_name
 from ..losses import to_snake_case
 from . import schedules as _schedules
 
@@ -78,7 +80,8 @@ class Optimizer:
                           stacklevel=2)
         if kwargs:
             raise ValueError(f"Argument(s) not recognized: {kwargs}")
-        self.name = name or to_snake_case(type(self).__name__)
+        # Keras 3 names an optimizer after its class, made unique: sgd, adam_1, rm_sprop
+        self.name = name or unique_name(to_snake_case(type(self).__name__))
         self.weight_decay = weight_decay
         self.clipnorm = clipnorm
         self.clipvalue = clipvalue
@@ -397,8 +400,10 @@ class Optimizer:
     # -- weight decay -------------------------------------------------------------------------
 
     def exclude_from_weight_decay(self, var_list=None, var_names=None) -> None:
-        """Exempt variables (or those whose name contains one of ``var_names``) from weight
-        decay; call before the optimizer is built."""
+        """Exempt variables from weight decay: those in ``var_list``, and those whose name
+        (``kernel``, ``bias``, ``gamma``: the weight's ``name``, not its path) matches one of
+        the regular expressions ``var_names`` (Keras's ``re.search``). Call before the
+        optimizer is built."""
         if self.built:
             raise ValueError("`exclude_from_weight_decay()` can only be configured before the "
                              "optimizer is built.")
@@ -409,8 +414,8 @@ class Optimizer:
         v = self._trainable_variables[i]
         if id(v) in self._exclude_ids:
             return False
-        name = getattr(v, "path", None) or getattr(v, "name", None) or ""
-        return not any(part in name for part in self._exclude_names)
+        name = getattr(v, "name", None) or ""
+        return not any(re.search(pattern, name) for pattern in self._exclude_names)
 
     def _apply_weight_decay(self, kept: list, lr: float) -> None:
         factor = self.weight_decay * lr
