@@ -43,7 +43,6 @@ import datetime
 import io
 import json
 import os
-import tempfile
 import threading
 import zipfile
 import zlib
@@ -51,6 +50,7 @@ import zlib
 import numpy as np
 
 import ember
+from ember.serialization import atomic_write
 
 from .layers.layer import LAYER_CLASSES, Layer
 
@@ -278,30 +278,6 @@ def _to_json(config) -> str:
 
 # -- files ----------------------------------------------------------------------------------
 
-def _atomic_write(path: str, write) -> None:
-    """``write(file)`` into a temporary file beside ``path``, fsync, then rename over it."""
-    folder = os.path.dirname(os.path.abspath(path))
-    fd, tmp = tempfile.mkstemp(prefix=".ember-keras-", dir=folder)
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            write(fh)
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
-        raise
-    try:  # make the rename itself durable
-        dfd = os.open(folder, os.O_RDONLY)
-        try:
-            os.fsync(dfd)
-        finally:
-            os.close(dfd)
-    except OSError:
-        pass
-
-
 def _check_overwrite(path: str, overwrite: bool) -> None:
     if not overwrite and os.path.exists(path):
         raise FileExistsError(f"{path} exists; pass overwrite=True to replace it")
@@ -353,7 +329,7 @@ def save_model(model, filepath, overwrite=True, zipped=None, **kwargs) -> None:
             if optimizer is not None:
                 zf.writestr(_OPTIMIZER, optimizer)
 
-    _atomic_write(path, write)
+    atomic_write(path, write)
 
 
 def _optimizer_bytes(model):
@@ -466,7 +442,7 @@ def save_weights(model, filepath, overwrite=True) -> None:
         )
     _check_overwrite(path, overwrite)
     data = _state_bytes(model)
-    _atomic_write(path, lambda fh: fh.write(data))
+    atomic_write(path, lambda fh: fh.write(data))
 
 
 def load_weights(model, filepath, skip_mismatch=False) -> None:
