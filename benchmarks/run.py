@@ -6,6 +6,7 @@ Usage::
     python benchmarks/run.py --quick         # smoke run for CI: a few steps, no speed claims
     python benchmarks/run.py --only W1,W4    # a subset of W1..W6
     python benchmarks/run.py --json out.json # also write every figure and the environment
+    python benchmarks/run.py --one-thread    # one thread per library, CPU-time clock
 
 Prints the environment (versions, threads, BLAS), then one table: per figure the ember and
 reference medians, the ratio ember / reference, the target and whether it is met; then the
@@ -24,6 +25,13 @@ import time
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
+
+ONE_THREAD_ENV = ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS",
+                  "EMBER_NUM_THREADS")
+if "--one-thread" in sys.argv[1:] and os.environ.get("EMBER_BENCH_ONE_THREAD") != "1":
+    # BLAS reads its thread count when NumPy loads: restart with one thread everywhere
+    env = dict(os.environ, EMBER_BENCH_ONE_THREAD="1", **dict.fromkeys(ONE_THREAD_ENV, "1"))
+    os.execve(sys.executable, [sys.executable, *sys.argv], env)
 
 REPO = Path(__file__).resolve().parent.parent
 if str(REPO) not in sys.path:  # run as a script: import this checkout's ember and benchmarks
@@ -323,6 +331,11 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--only", default=",".join(WORKLOADS),
                         help="comma-separated workloads to run (default: all of W1..W6)")
     parser.add_argument("--json", metavar="PATH", help="also write the results as JSON")
+    parser.add_argument("--one-thread", action="store_true",
+                        help="one thread per library (BLAS, OpenMP, ember's workers, "
+                             "torch.set_num_threads(1)) timed by the thread's CPU time: the "
+                             "work each library does, steady on a busy machine; not what two "
+                             "cores buy")
     args = parser.parse_args(argv)
     args.only = [w.strip().upper() for w in args.only.split(",") if w.strip()]
     unknown = [w for w in args.only if w not in WORKLOADS]
@@ -332,18 +345,22 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     return args
 
 
-def _import_torch():
+def _import_torch(threads=None):
     try:
         import torch
     except ImportError:
         return None
+    if threads:
+        torch.set_num_threads(threads)
     return torch
 
 
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
+    if args.one_thread:
+        timing.CLOCK = time.thread_time
     ctx = Context(plan=timing.QUICK if args.quick else timing.FULL, quick=args.quick,
-                  torch=_import_torch())
+                  torch=_import_torch(1 if args.one_thread else None))
     environment = envinfo.describe(ctx.torch)
     print("ember benchmarks:", " ".join(["benchmarks/run.py", *(argv or sys.argv[1:])]))
     for line in environment:
@@ -352,6 +369,9 @@ def main(argv: list[str] | None = None) -> int:
     if busy:
         print(busy)
         environment.append(busy)
+    if args.one_thread:
+        print("ONE-THREAD run: every library on one thread, timed by thread CPU time "
+              "(time.thread_time); W5 and memory as usual")
     if args.quick:
         print("QUICK smoke run: a few steps per figure; the figures are not measurements "
               "and 'met' means nothing")
