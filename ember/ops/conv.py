@@ -343,7 +343,10 @@ def conv_backward(xp, x4, w4, g4, geo: Geometry, need_x: bool, need_w: bool, nee
         v = _windows(xp, _padded(xp, x4, geo, rows), geo)
     if need_x:
         hp, wp = geo.H + geo.pt + geo.pb, geo.W + geo.pl + geo.pr
-        gxb = xp.zeros((geo.N, hp, wp, g, cg), dtype=dt)
+        # Zeroed per chunk just before its adds (in cache), not here in one DRAM pass; with
+        # stride 1 the first kernel offset's block is assigned, not zeroed and added.
+        gxb = xp.empty((geo.N, hp, wp, g, cg), dtype=dt)
+        dense = geo.sh == 1 and geo.sw == 1
         woff = xp.ascontiguousarray(
             w4.reshape(g, og, cg, geo.KH, geo.KW).transpose(3, 4, 0, 1, 2))  # (KH, KW, g, og, cg)
         hspan, wspan = geo.sh * (geo.OH - 1) + 1, geo.sw * (geo.OW - 1) + 1
@@ -376,6 +379,12 @@ def conv_backward(xp, x4, w4, g4, geo: Geometry, need_x: bool, need_w: bool, nee
                 else:
                     gw += xp.matmul(gsg.transpose(0, 2, 1), cm)
             if need_x:
+                gxc = gxb[n0:n1]
+                if dense:  # offset (0, 0) covers [0, OH) x [0, OW): assign it, zero the rest
+                    gxc[:, geo.OH:] = 0
+                    gxc[:, :geo.OH, geo.OW:] = 0
+                else:
+                    gxc[...] = 0
                 t = tmp[:, :m]
                 for i in range(geo.KH):
                     r = i * geo.dh
@@ -385,8 +394,12 @@ def conv_backward(xp, x4, w4, g4, geo: Geometry, need_x: bool, need_w: bool, nee
                             xp.matmul(gsg[0], woff[i, j, 0], out=t[0])
                         else:
                             xp.matmul(gsg, woff[i, j], out=t)
-                        dst = gxb[n0:n1, r:r + hspan:geo.sh, c0:c0 + wspan:geo.sw]
-                        dst += t.transpose(1, 0, 2).reshape(nb, geo.OH, geo.OW, g, cg)
+                        dst = gxc[:, r:r + hspan:geo.sh, c0:c0 + wspan:geo.sw]
+                        src = t.transpose(1, 0, 2).reshape(nb, geo.OH, geo.OW, g, cg)
+                        if dense and i == j == 0:
+                            dst[...] = src
+                        else:
+                            dst += src
         return gw, gb
 
     parts = parallel_ranges(xp, geo.N, p * cg * kk * g * dt.itemsize, part)

@@ -174,12 +174,25 @@ def _positions(xp, rows, cols, W):
     return r[:, None] * W + c[None, :]
 
 
+def _flat(a):
+    """``a`` as a 1-D view when its memory is one block (NCHW or channels-last), else ``a``:
+    a sum over a channels-last (N, C, H, W) view runs C-long inner loops, over the flat view
+    one unit-stride pass."""
+    if a.flags.c_contiguous:
+        return a.reshape(-1)
+    if a.ndim == 4:
+        t = a.transpose(0, 2, 3, 1)
+        if t.flags.c_contiguous:
+            return t.reshape(-1)
+    return a
+
+
 def _finite(xp, gs, bs) -> bool:
     """Whether the gradient chunk is finite and no maximum is NaN (one sum each; a sum that
     overflows only sends the chunk down the exact slow path)."""
-    if not bool(xp.isfinite(gs.sum())):
+    if not bool(xp.isfinite(_flat(gs).sum())):
         return False
-    return bs.dtype.kind != "f" or not bool(xp.isnan(bs.sum()))
+    return bs.dtype.kind != "f" or not bool(xp.isnan(_flat(bs).sum()))
 
 
 def _route_by_index(xp, xs, bs, gs, geo: PoolGeometry):

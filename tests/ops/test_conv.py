@@ -223,6 +223,43 @@ def test_errors_in_a_worker_thread_propagate(monkeypatch):
     assert C.parallel_ranges(np, 4, 10, lambda a, b, step: (a, b)) == [(0, 2), (2, 4)]
 
 
+@pytest.mark.parametrize("kwargs", [dict(padding=1), dict(padding=(2, 0), dilation=2),
+                                    dict(stride=2, padding=1), dict(groups=2, padding="same")])
+def test_uninitialised_buffers_never_reach_results(monkeypatch, kwargs):
+    """Work buffers are np.empty (grad_input is zeroed chunk by chunk, the first kernel
+    offset's block assigned): filling every fresh buffer with NaN must change nothing."""
+    rng = np.random.default_rng(5)
+    x = rng.standard_normal((5, 4, 7, 6))
+    w = rng.standard_normal((6, 2 if kwargs.get("groups") else 4, 3, 3))
+    u = None
+
+    def grads():
+        nonlocal u
+        xt, wt = ember.tensor(x, requires_grad=True), ember.tensor(w, requires_grad=True)
+        y = C.conv2d(xt, wt, **kwargs)
+        if u is None:
+            u = rng.standard_normal(tuple(y.shape))
+        return [y.detach().numpy().copy()] + [g.numpy().copy() for g in
+                                               ember.autograd.grad(y, [xt, wt], ember.tensor(u))]
+
+    monkeypatch.setattr(C, "CHUNK_BYTES", 600)  # several chunks per call
+    clean = grads()
+    real_empty = np.empty
+
+    def nan_empty(shape, dtype=float, *args, **kw):
+        a = real_empty(shape, dtype, *args, **kw)
+        if a.dtype.kind == "f":
+            a.fill(np.nan)
+        return a
+
+    monkeypatch.setattr(C._local, "bufs", {}, raising=False)  # fresh scratch buffers
+    monkeypatch.setattr(np, "empty", nan_empty)
+    poisoned = grads()
+    monkeypatch.undo()
+    for a, b in zip(clean, poisoned):
+        np.testing.assert_array_equal(a, b)
+
+
 def test_output_is_channels_last_view_with_float32_kept():
     """The GEMM result (N·OH·OW, O) is returned as an NCHW view, without a transpose copy."""
     x = ember.randn(2, 3, 6, 6)

@@ -263,6 +263,25 @@ def test_infinite_gradient_reaches_only_the_maximum():
     np.testing.assert_array_equal(ge.numpy(), gt.numpy())
 
 
+@requires_torch
+@pytest.mark.parametrize("layout", ["nchw", "channels_last"])
+@pytest.mark.parametrize("args", [(2,), (2, 1), ((2, 3), (2, 1), 0, (1, 2)), (3, 2)])
+def test_max_pool_gradient_goes_to_first_maximum_like_torch(args, layout):
+    """Each window's gradient goes to its first maximum in row-major order, on ties (zeros
+    after ReLU), on windows of -inf, for tiling, disjoint and overlapping windows."""
+    x = _relu_ints((3, 4, 8, 9), 5).astype(np.float32)
+    x[0, 0, :4, :4] = -np.inf  # whole windows of -inf: PyTorch routes to the first element
+    if layout == "channels_last":
+        x = np.ascontiguousarray(x.transpose(0, 2, 3, 1)).transpose(0, 3, 1, 2)
+    ex, tx = ember.tensor(x, requires_grad=True), torch.tensor(x, requires_grad=True)
+    ey, ty = P.max_pool2d(ex, *args), torch.nn.functional.max_pool2d(tx, *args)
+    np.testing.assert_array_equal(ey.detach().numpy(), ty.detach().numpy())
+    u = np.random.default_rng(2).standard_normal(tuple(ty.shape)).astype(np.float32)
+    (ge,) = ember.autograd.grad(ey, [ex], ember.tensor(u))
+    (gt,) = torch.autograd.grad(ty, [tx], torch.tensor(u))
+    np.testing.assert_allclose(ge.numpy(), gt.numpy(), rtol=1e-6, atol=1e-6)
+
+
 # -- double backward ---------------------------------------------------------------------------
 
 
