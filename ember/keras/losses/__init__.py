@@ -173,4 +173,8 @@ def resolve(identifier, y_true=None, y_pred=None) -> Loss | None:
     if isinstance(obj, Loss):
         return obj
     name = identifier if isinstance(identifier, str) else getattr(obj, "__name__", None)
+    if obj is sparse_categorical_crossentropy:
+        # the class takes integer labels as they are (a wrapper would cast them to float32
+        # and back in every step); same values
+        return SparseCategoricalCrossentropy(name=name)
     return LossFunctionWrapper(obj, name=name)
