@@ -40,11 +40,15 @@ def _numpy_blas() -> str:
     return f"{blas.get('name', '?')} {blas.get('version', '')}".strip()
 
 
-def busy_warning() -> str | None:
-    """A warning when other work already keeps the CPUs busy (1-minute load average)."""
+def busy_warning(own_threads: float = 0.0) -> str | None:
+    """A warning when other work keeps the CPUs busy (1-minute load average).
+
+    ``own_threads``: the load this benchmark itself adds (at the end of a run its own threads
+    are in the average: up to one per CPU), which does not count as other work.
+    """
     cpus = os.cpu_count() or 1
     load = os.getloadavg()[0]
-    if load <= cpus / 2:
+    if load - own_threads <= cpus / 2:
         return None
     return (f"WARNING: the machine is busy (load average {load:.2f} on {cpus} CPUs). "
             "Multi-threaded BLAS and OpenMP pools spin-wait for their partner threads, and "

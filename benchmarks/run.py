@@ -405,7 +405,7 @@ def main(argv: list[str] | None = None) -> int:
     progress("done")
     load = " ".join(f"{x:.2f}" for x in os.getloadavg())
     print(f"\nload average at the end: {load}")
-    busy = envinfo.busy_warning()
+    busy = envinfo.busy_warning(own_threads=os.cpu_count() or 1)
     if busy:
         print(busy)
 
