@@ -21,7 +21,7 @@ test: $(STAMP)
 
 lint: $(STAMP)
 	$(PY) -m pip install -q ruff
-	$(VENV)/bin/ruff check ember tests tools examples
+	$(VENV)/bin/ruff check ember tests tools examples benchmarks
 
 coverage: $(STAMP)
 	$(PY) tools/parity_coverage.py
