@@ -591,3 +591,18 @@ def test_errors_name_the_layer_and_shapes():
         layer(rand(B, T, D), initial_state=[rand(B, H)])
     with pytest.raises(NotImplementedError, match="list of cells"):
         RNN([LSTMCell(2), LSTMCell(2)])
+
+
+def test_stateful_layer_keeps_no_state_from_shape_inference():
+    """Calling a stateful RNN on keras.Input runs it on zero batches to find the output shape;
+    those probe runs must not leave states behind for the first real batch."""
+    import ember.keras as keras
+
+    layer = keras.layers.SimpleRNN(3, stateful=True, bias_initializer="ones")
+    layer(keras.Input(shape=(4, 2), batch_size=2))
+    assert layer.states is None or all(float(s.abs().sum()) == 0.0 for s in layer.states)
+    fresh = keras.layers.SimpleRNN(3, stateful=True, bias_initializer="ones")
+    fresh.build((2, 4, 2))
+    fresh.set_weights(layer.get_weights())
+    x = np.random.default_rng(0).standard_normal((2, 4, 2)).astype("float32")
+    np.testing.assert_allclose(layer(x).detach().numpy(), fresh(x).detach().numpy(), rtol=1e-6)

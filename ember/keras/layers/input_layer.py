@@ -29,7 +29,7 @@ import ember
 from ember.backend.errstate import quiet
 from ember.tensor import Tensor
 
-from .layer import Layer, _dtype_name, unique_name
+from .layer import _CONTEXT, Layer, _dtype_name, unique_name
 
 __all__ = ["KerasTensor", "Node", "Input", "InputLayer", "symbolic_call"]
 
@@ -162,18 +162,21 @@ def _run_on_dummies(layer, args, kwargs):
         cargs = map_structure(dummy, args)
         ckw = map_structure(dummy, kwargs)
         ckw["training"] = False
-        with ember.no_grad(), quiet():
-            try:
+        was_probing, _CONTEXT.probing = _CONTEXT.probing, True
+        try:
+            with ember.no_grad(), quiet():
                 runs.append(layer(*cargs, **ckw))
-            except Exception as e:
-                shapes = [t.shape for t in _flatten((args, kwargs)) if isinstance(t, KerasTensor)]
-                msg = f"{e}\n(while calling layer '{layer.name}' on symbolic inputs of shape "
-                msg += ", ".join(str(s) for s in shapes) + ")"
-                try:
-                    err = type(e)(msg)
-                except Exception:
-                    raise e from None
-                raise err.with_traceback(e.__traceback__) from None
+        except Exception as e:
+            shapes = [t.shape for t in _flatten((args, kwargs)) if isinstance(t, KerasTensor)]
+            msg = f"{e}\n(while calling layer '{layer.name}' on symbolic inputs of shape "
+            msg += ", ".join(str(s) for s in shapes) + ")"
+            try:
+                err = type(e)(msg)
+            except Exception:
+                raise e from None
+            raise err.with_traceback(e.__traceback__) from None
+        finally:
+            _CONTEXT.probing = was_probing
     return runs
 
 

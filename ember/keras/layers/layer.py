@@ -49,8 +49,8 @@ from ember.tensor import Tensor
 
 from .. import initializers, regularizers
 
-__all__ = ["Layer", "LAYER_CLASSES", "StateTensor", "unique_name", "reset_names", "set_mask",
-           "get_mask", "to_snake_case", "name_scope"]
+__all__ = ["Layer", "LAYER_CLASSES", "StateTensor", "get_mask", "is_probing", "name_scope",
+           "reset_names", "set_mask", "to_snake_case", "unique_name"]
 
 
 # -- names ------------------------------------------------------------------------------------
@@ -118,10 +118,17 @@ class _Context(threading.local):
     def __init__(self):
         self.training = None
         self.depth = 0
+        self.probing = False  # inside the zero-batch runs that infer symbolic shapes
         self.scope: list = []  # layers whose build or first call is running (name scopes)
 
 
 _CONTEXT = _Context()
+
+
+def is_probing() -> bool:
+    """Whether the current call is a shape-inference probe on zeros (layers with state that
+    persists between calls, such as stateful RNNs, must not keep anything from it)."""
+    return _CONTEXT.probing
 
 
 # -- weight names and paths -------------------------------------------------------------------

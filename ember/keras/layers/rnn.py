@@ -34,7 +34,7 @@ from ember.ops.rnn import rnn_layer
 from ember.tensor import Tensor
 
 from .. import activations, initializers, regularizers
-from .layer import Layer, convert_inputs
+from .layer import Layer, convert_inputs, is_probing
 
 __all__ = ["RNN", "SimpleRNNCell", "LSTMCell", "GRUCell", "SimpleRNN", "LSTM", "GRU"]
 
@@ -570,7 +570,7 @@ class RNN(Layer):
                     "use_cudnn='auto'"
                 )
             last, outputs, states = self._run_loop(sequences, states, mask, training)
-        if self.stateful:
+        if self.stateful and not is_probing():  # shape-inference probes leave no state
             self.__dict__["states"] = [s.detach() for s in states]
         output = outputs if self.return_sequences else last
         if self.return_state:
