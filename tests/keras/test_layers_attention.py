@@ -222,3 +222,10 @@ def test_attention_errors():
         Attention()([rand(2, 3, 4)] * 4)
     with pytest.raises(ValueError, match="Invalid value for argument score_mode"):
         Attention(score_mode="general")
+
+
+def test_constraints_are_refused_clearly():
+    from ember.keras.layers import MultiHeadAttention
+
+    with pytest.raises(NotImplementedError, match="MultiHeadAttention '.*': kernel_constraint="):
+        MultiHeadAttention(2, 4, kernel_constraint=lambda w: w)

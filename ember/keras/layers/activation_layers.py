@@ -16,8 +16,7 @@ import ember
 from ember.nn import functional as F
 
 from .. import activations, initializers, regularizers
-from .core import no_constraint
-from .layer import Layer
+from .layer import Layer, no_constraint
 
 __all__ = ["ReLU", "LeakyReLU", "PReLU", "ELU", "Softmax"]
 

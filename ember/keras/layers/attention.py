@@ -20,7 +20,7 @@ import ember
 from ember.nn import functional as F
 
 from .. import initializers, regularizers
-from .layer import Layer, convert_inputs, get_mask
+from .layer import Layer, convert_inputs, get_mask, no_constraint
 
 __all__ = ["MultiHeadAttention", "Attention", "AdditiveAttention"]
 
@@ -138,11 +138,8 @@ class MultiHeadAttention(Layer):
         self.kernel_regularizer = regularizers.get(kernel_regularizer)
         self.bias_regularizer = regularizers.get(bias_regularizer)
         self._projection_activity_regularizer = regularizers.get(activity_regularizer)
-        if kernel_constraint is not None or bias_constraint is not None:
-            raise NotImplementedError(
-                f"MultiHeadAttention '{self.name}': weight constraints are not supported by "
-                "ember.keras yet"
-            )
+        no_constraint(f"MultiHeadAttention '{self.name}'", kernel_constraint=kernel_constraint,
+                      bias_constraint=bias_constraint)
         self.seed = seed
         self.__dict__["_shapes"] = None
 

@@ -40,7 +40,7 @@ from __future__ import annotations
 from ember.nn import functional as F
 
 from .. import activations, initializers, regularizers
-from .layer import Layer
+from .layer import Layer, no_constraint
 
 __all__ = [
     "Conv1D", "Conv2D", "Conv1DTranspose", "Conv2DTranspose", "SeparableConv1D",
@@ -148,15 +148,6 @@ def pad_spatial(x, pads, data_format: str):
     for lo, hi in reversed(pads):
         flat += [lo, hi]
     return F.pad(x, flat)
-
-
-def _no_constraints(layer_name: str, **constraints) -> None:
-    given = [k for k, v in constraints.items() if v is not None]
-    if given:
-        raise NotImplementedError(
-            f"{layer_name}: weight constraints ({', '.join(given)}) are not supported by "
-            "ember.keras yet; apply them after each step with a callback"
-        )
 
 
 # -- the shared machinery ---------------------------------------------------------------------
@@ -283,7 +274,7 @@ class _BaseConv(_Conv):
                  kernel_initializer="glorot_uniform", bias_initializer="zeros",
                  kernel_regularizer=None, bias_regularizer=None, activity_regularizer=None,
                  kernel_constraint=None, bias_constraint=None, **kwargs):
-        _no_constraints(type(self).__name__, kernel_constraint=kernel_constraint,
+        no_constraint(type(self).__name__, kernel_constraint=kernel_constraint,
                         bias_constraint=bias_constraint)
         super().__init__(kernel_size, strides, padding, data_format, dilation_rate, activation,
                          use_bias, bias_initializer, bias_regularizer, activity_regularizer,
@@ -437,7 +428,7 @@ class _BaseConvTranspose(_Conv):
                  kernel_initializer="glorot_uniform", bias_initializer="zeros",
                  kernel_regularizer=None, bias_regularizer=None, activity_regularizer=None,
                  kernel_constraint=None, bias_constraint=None, **kwargs):
-        _no_constraints(type(self).__name__, kernel_constraint=kernel_constraint,
+        no_constraint(type(self).__name__, kernel_constraint=kernel_constraint,
                         bias_constraint=bias_constraint)
         super().__init__(kernel_size, strides, padding, data_format, dilation_rate, activation,
                          use_bias, bias_initializer, bias_regularizer, activity_regularizer,
@@ -583,7 +574,7 @@ class _BaseDepthwiseConv(_Conv):
                  depthwise_initializer="glorot_uniform", bias_initializer="zeros",
                  depthwise_regularizer=None, bias_regularizer=None, activity_regularizer=None,
                  depthwise_constraint=None, bias_constraint=None, **kwargs):
-        _no_constraints(type(self).__name__, depthwise_constraint=depthwise_constraint,
+        no_constraint(type(self).__name__, depthwise_constraint=depthwise_constraint,
                         bias_constraint=bias_constraint)
         super().__init__(kernel_size, strides, padding, data_format, dilation_rate, activation,
                          use_bias, bias_initializer, bias_regularizer, activity_regularizer,
@@ -692,7 +683,7 @@ class _BaseSeparableConv(_Conv):
                  pointwise_regularizer=None, bias_regularizer=None, activity_regularizer=None,
                  depthwise_constraint=None, pointwise_constraint=None, bias_constraint=None,
                  **kwargs):
-        _no_constraints(type(self).__name__, depthwise_constraint=depthwise_constraint,
+        no_constraint(type(self).__name__, depthwise_constraint=depthwise_constraint,
                         pointwise_constraint=pointwise_constraint,
                         bias_constraint=bias_constraint)
         super().__init__(kernel_size, strides, padding, data_format, dilation_rate, activation,

@@ -23,7 +23,7 @@ import ember
 from ember.nn import functional as F
 
 from .. import activations, initializers, regularizers
-from .layer import Layer
+from .layer import Layer, no_constraint
 
 __all__ = [
     "Dense", "Activation", "Dropout", "SpatialDropout1D", "SpatialDropout2D",
@@ -61,16 +61,6 @@ def standardize_data_format(value, layer_name: str) -> str:
             f"got {value!r}"
         )
     return value
-
-
-def no_constraint(layer_name: str, **constraints) -> None:
-    """Weight constraints are not implemented: say so when the layer is created."""
-    for arg, value in constraints.items():
-        if value is not None:
-            raise NotImplementedError(
-                f"{layer_name}: {arg}={value!r} is not supported by ember.keras (weight "
-                "constraints are not implemented); apply the constraint in a callback instead"
-            )
 
 
 def check_rate(layer_name: str, rate) -> float:

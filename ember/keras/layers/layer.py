@@ -50,7 +50,7 @@ from ember.tensor import Tensor
 from .. import initializers, regularizers
 
 __all__ = ["Layer", "LAYER_CLASSES", "StateTensor", "get_mask", "is_probing", "name_scope",
-           "reset_names", "set_mask", "to_snake_case", "unique_name"]
+           "no_constraint", "reset_names", "set_mask", "to_snake_case", "unique_name"]
 
 
 # -- names ------------------------------------------------------------------------------------
@@ -113,6 +113,16 @@ def get_mask(tensor):
 
 
 # -- the call context: the training flag of the enclosing call --------------------------------
+
+def no_constraint(layer_name: str, **constraints) -> None:
+    """Weight constraints are not implemented: say so when the layer is created."""
+    for arg, value in constraints.items():
+        if value is not None:
+            raise NotImplementedError(
+                f"{layer_name}: {arg}={value!r} is not supported by ember.keras (weight "
+                "constraints are not implemented); apply the constraint in a callback instead"
+            )
+
 
 class _Context(threading.local):
     def __init__(self):
