@@ -3,6 +3,7 @@
 import os
 import subprocess
 import sys
+import types
 
 import pytest
 
@@ -38,5 +39,19 @@ def test_thresholds_are_glibcs_dynamic_maxima():
     assert memory.TRIM_THRESHOLD == 2 * memory.MMAP_THRESHOLD
 
 
-def test_tune_malloc_is_idempotent():
-    assert memory.tune_malloc() == memory.tune_malloc()
+@pytest.mark.skipif(not GLIBC, reason="the thresholds are glibc's")
+def test_tune_malloc_calls_mallopt_once_with_both_thresholds(monkeypatch):
+    import ctypes
+
+    calls = []
+
+    def mallopt(param, value):  # a function, so that argtypes/restype can be set on it
+        calls.append((param, value))
+        return 1
+
+    monkeypatch.setattr(ctypes, "CDLL", lambda name: types.SimpleNamespace(mallopt=mallopt))
+    monkeypatch.setattr(memory, "tuned", False)
+    monkeypatch.delenv("EMBER_MALLOC_TUNE", raising=False)
+    assert memory.tune_malloc() is True
+    assert calls == [(-3, 32 << 20), (-1, 64 << 20)]  # M_MMAP_THRESHOLD, M_TRIM_THRESHOLD
+    assert memory.tune_malloc() is True and len(calls) == 2  # once per process
